@@ -1,0 +1,100 @@
+"""Licence plates: normalisation, format checks, display and OCR-confusion keys.
+
+Pure functions, no I/O. The normalised plate is what the contract calls the plate:
+upper case with spaces, ``-``, ``.``, ``·`` and the two-line separator removed.
+
+* Vietnamese one-line ``29C-123.45`` -> ``29C12345``; two-line ``29-C1 / 123.45`` -> ``29C112345``.
+* Chinese ``桂A·12345`` -> ``桂A12345``; trailer ``桂A·1234挂`` -> ``桂A1234挂``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Literal
+
+Country = Literal["VN", "CN"]
+
+#: The 31 mainland provincial abbreviations used as the first character of Chinese plates.
+CN_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+#: Chinese plate suffixes: trailer, learner, police, Hong Kong, Macau.
+CN_SUFFIXES = "挂学警港澳"
+_CN_ALNUM = "A-HJ-NP-Z0-9"  # Chinese plates never use I or O
+
+_VN_RE = re.compile(r"^(?P<prov>\d{2})(?P<series>[A-Z]{1,2}\d??)(?P<num>\d{4,5})$")
+_CN_RE = re.compile(
+    rf"^(?P<prov>[{CN_PROVINCES}])(?P<city>[A-HJ-NP-Z])"
+    rf"(?P<num>[{_CN_ALNUM}]{{5,6}}|[{_CN_ALNUM}]{{4}}[{CN_SUFFIXES}])$"
+)
+_STRIP = str.maketrans("", "", " \t\r\n-.·•/_|:")
+
+#: OCR confusion classes. Characters in one class are read for one another by OCR on
+#: real plates; each maps to the class's first member.
+CONFUSION_CLASSES: tuple[str, ...] = ("0ODQU", "8B", "5S", "2Z", "1I7T", "6G", "4A")
+_CANON = {ch: cls[0] for cls in CONFUSION_CLASSES for ch in cls}
+
+MAX_PLATE_LEN = 12
+
+
+def normalise(text: str) -> str:
+    """Return the contract's normalised form of a plate as printed or read.
+
+    NFKC folds full-width letters and digits (common in Chinese text) to ASCII.
+    """
+    folded = unicodedata.normalize("NFKC", text).upper()
+    return folded.translate(_STRIP)
+
+
+def country_of(plate: str) -> Country | None:
+    """``VN`` or ``CN`` when the normalised plate has a valid format, else ``None``."""
+    if _VN_RE.match(plate):
+        return "VN"
+    if _CN_RE.match(plate):
+        return "CN"
+    return None
+
+
+def is_valid(plate: str) -> bool:
+    return country_of(plate) is not None
+
+
+def is_trailer(plate: str) -> bool:
+    return plate.endswith("挂") and country_of(plate) == "CN"
+
+
+def display(plate: str) -> str:
+    """How the plate is printed: ``29C-123.45``, ``29-C1 123.45``, ``桂A·12345``.
+
+    Unknown formats are returned unchanged.
+    """
+    m = _VN_RE.match(plate)
+    if m:
+        num = m["num"]
+        tail = f"{num[:3]}.{num[3:]}" if len(num) == 5 else num
+        series = m["series"]
+        if series[-1].isdigit():  # two-line plate: series with a digit (C1, LD?) on top
+            return f"{m['prov']}-{series} {tail}"
+        return f"{m['prov']}{series}-{tail}"
+    m = _CN_RE.match(plate)
+    if m:
+        return f"{m['prov']}{m['city']}·{m['num']}"
+    return plate
+
+
+def confusion_key(plate: str) -> str:
+    """Map every character to its OCR confusion class, so near-reads compare equal."""
+    return "".join(_CANON.get(ch, ch) for ch in plate)
+
+
+@dataclass(frozen=True, slots=True)
+class PlateInfo:
+    plate: str
+    display: str
+    country: Country | None
+    trailer: bool
+
+
+def describe(text: str) -> PlateInfo:
+    plate = normalise(text)
+    return PlateInfo(plate, display(plate), country_of(plate), is_trailer(plate))
