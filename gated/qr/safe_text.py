@@ -17,6 +17,8 @@ def _escape(ch: str) -> str:
     if ch.isprintable():
         return ch
     code = ord(ch)
+    if 0xDC80 <= code <= 0xDCFF:  # a raw byte kept by surrogateescape
+        return f"\\x{code - 0xDC00:02x}"
     if code <= 0xFF:
         return f"\\x{code:02x}"
     if code <= 0xFFFF:
@@ -29,7 +31,7 @@ def safe(text: str | bytes | None, limit: int = DEFAULT_LIMIT) -> str:
     if text is None:
         return ""
     if isinstance(text, bytes):
-        text = text[: limit * 4].decode("utf-8", errors="backslashreplace")
+        text = text[: limit * 4].decode("utf-8", errors="surrogateescape")
     head = text[: limit + 1]
     out: list[str] = []
     size = 0
