@@ -33,6 +33,7 @@ import numpy as np
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from gated.qr import mint as m
+from gated.qr.encode import bitmap
 
 W, H = 1920, 1080
 Rng = np.random.Generator
@@ -50,14 +51,6 @@ def make_text(rng: Rng, key: Ed25519PrivateKey) -> str:
         iat=1_795_000_000, nbf=1_795_000_000, exp=1_795_086_400, dir="in",
     )
     return m.mint(key, claims, kid="eval-2026")
-
-
-def qr_modules(text: str, quiet: int = 4) -> np.ndarray:
-    """The code as a uint8 image, one pixel per module, 0 dark / 255 light, with a quiet zone."""
-    params = cv2.QRCodeEncoder.Params()
-    params.correction_level = cv2.QRCODE_ENCODER_CORRECT_LEVEL_M
-    img = cv2.QRCodeEncoder.create(params).encode(text)
-    return cv2.copyMakeBorder(img, quiet, quiet, quiet, quiet, cv2.BORDER_CONSTANT, value=255)
 
 
 def scene(rng: Rng) -> np.ndarray:
@@ -102,11 +95,6 @@ def place(frame: np.ndarray, img: np.ndarray, quad: Quad) -> None:
     frame[mask > 127] = warped[mask > 127]
 
 
-def code_bitmap(text: str, px: int) -> np.ndarray:
-    mods = qr_modules(text)
-    return cv2.resize(mods, (mods.shape[1] * px, mods.shape[0] * px), interpolation=cv2.INTER_NEAREST)
-
-
 def centre(rng: Rng, margin: int = 360) -> tuple[float, float]:
     return float(rng.uniform(margin, W - margin)), float(rng.uniform(margin * 0.8, H - margin * 0.8))
 
@@ -114,7 +102,7 @@ def centre(rng: Rng, margin: int = 360) -> tuple[float, float]:
 def put_code(frame: np.ndarray, rng: Rng, text: str, side: float, angle: float = 0.0,
              tilt: float = 0.03, where: tuple[float, float] | None = None) -> None:
     cx, cy = where or centre(rng)
-    place(frame, code_bitmap(text, 8), jitter(square(cx, cy, side, angle), rng, tilt))
+    place(frame, bitmap(text, 8), jitter(square(cx, cy, side, angle), rng, tilt))
 
 
 # -- distortions: each returns (frame, texts) ------------------------------------------
@@ -131,7 +119,7 @@ def _phone(rng: Rng, text: str, side: float, dark: bool) -> np.ndarray:
     phone = np.full((int(side * 2.0), int(side * 1.1), 3), 20, np.uint8)  # bezel
     screen = phone[int(side * 0.12):-int(side * 0.12), int(side * 0.04):-int(side * 0.04)]
     screen[:] = (30, 28, 28) if dark else (250, 240, 235)
-    code = code_bitmap(text, 8)
+    code = bitmap(text, 8)
     code = cv2.cvtColor(255 - code if dark else code, cv2.COLOR_GRAY2BGR)
     cs = int(side)
     y0 = (screen.shape[0] - cs) // 2

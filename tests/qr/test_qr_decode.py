@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from gated.qr.decode import QrDecoder, make_decoder, to_gray
+from gated.qr.encode import bitmap
 
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 
@@ -35,7 +36,7 @@ def decoder(request: pytest.FixtureRequest) -> QrDecoder:
 
 def _frame_with_code(text: str, x: int, y: int, px: int = 6) -> np.ndarray:
     frame = np.full((1080, 1920, 3), 90, np.uint8)
-    code = render.code_bitmap(text, px)
+    code = bitmap(text, px)
     frame[y : y + code.shape[0], x : x + code.shape[1]] = code[..., None]
     return frame
 
