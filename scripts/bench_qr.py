@@ -20,19 +20,19 @@ import sys
 import time
 from collections import defaultdict
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import cv2
 import numpy as np
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import render_qr_set  # noqa: E402  (the sibling script)
+import render_qr_set
 
-from gated.core.passes import PassBook  # noqa: E402
-from gated.qr import Keyring, verify  # noqa: E402
-from gated.qr import mint as m  # noqa: E402
-from gated.qr.decode import make_decoder, to_gray  # noqa: E402
+from gated.core.passes import PassBook
+from gated.qr import Keyring, verify
+from gated.qr import mint as m
+from gated.qr.decode import make_decoder, to_gray
 
 
 def pct(values: list[float], q: float) -> float:
@@ -71,12 +71,24 @@ def run_chain(spec: str, entries: list[dict[str, Any]], repeat: int) -> dict[str
 def verify_times(n: int) -> dict[str, list[float]]:
     key = Ed25519PrivateKey.from_private_bytes(bytes(32))
     now = 1_795_000_000.0
-    token = m.mint(key, m.pass_claims(pid="P-1", plate="29C12345", site="s", iat=now,
-                                      nbf=now - 10, exp=now + 10, dir="in"), kid="k")
+    token = m.mint(
+        key,
+        m.pass_claims(
+            pid="P-1", plate="29C12345", site="s", iat=now, nbf=now - 10, exp=now + 10, dir="in"
+        ),
+        kid="k",
+    )
     ring = Keyring.of(m.trusted(key, "k"))
     forged = token[:-6] + ("AAAAAA" if not token.endswith("AAAAAA") else "BBBBBA")
-    args = dict(keyring=ring, passes=PassBook(), site="s", lane="l", direction="in", now=now,
-                skew_s=2.0)
+    args: dict[str, Any] = {
+        "keyring": ring,
+        "passes": PassBook(),
+        "site": "s",
+        "lane": "l",
+        "direction": "in",
+        "now": now,
+        "skew_s": 2.0,
+    }
     out: dict[str, list[float]] = {}
     for label, text in (("signed ok", token), ("signed forged", forged), ("reference", "GPR:P-1")):
         samples = []
@@ -102,17 +114,27 @@ def print_report(results: list[dict[str, Any]], vtimes: dict[str, list[float]]) 
         print(f"| {kind} | " + " | ".join(cells) + " |")
     for label in ("code", "none"):
         what = "with a code" if label == "code" else "no code"
-        cells = [f"{pct(r['times'][label], 50):.1f} / {pct(r['times'][label], 99):.1f}" for r in results]
+        cells = [
+            f"{pct(r['times'][label], 50):.1f} / {pct(r['times'][label], 99):.1f}" for r in results
+        ]
         print(f"| ms p50/p99, 1080p {what} | " + " | ".join(cells) + " |")
     total = [sum(v[0] for v in r["kinds"].values()) for r in results]
     shown = [sum(v[1] for v in r["kinds"].values()) for r in results]
     false = [sum(v[2] for v in r["kinds"].values()) for r in results]
-    print("| all | " + " | ".join(f"{t}/{s} ({100 * t / max(s, 1):.0f}%), {f} false"
-                                   for t, s, f in zip(total, shown, false)) + " |")
+    print(
+        "| all | "
+        + " | ".join(
+            f"{t}/{s} ({100 * t / max(s, 1):.0f}%), {f} false"
+            for t, s, f in zip(total, shown, false)
+        )
+        + " |"
+    )
     print()
     for label, samples in vtimes.items():
-        print(f"verify {label:14} p50 {pct(samples, 50):7.1f} µs  p99 {pct(samples, 99):7.1f} µs"
-              f"  (n={len(samples)}, mean {statistics.fmean(samples):.1f} µs)")
+        print(
+            f"verify {label:14} p50 {pct(samples, 50):7.1f} µs  p99 {pct(samples, 99):7.1f} µs"
+            f"  (n={len(samples)}, mean {statistics.fmean(samples):.1f} µs)"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

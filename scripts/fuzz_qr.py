@@ -19,7 +19,7 @@ import json
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import HealthCheck, given, settings
@@ -34,10 +34,18 @@ from gated.qr.verify import make_context, verify_unguarded
 NOW = 1_795_000_000.0
 KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
 RING = Keyring.of(m.trusted(KEY, "k1"))
-CTX = make_context(keyring=RING, passes=PassBook(), site="huu-nghi", lane="in-01",
-                   direction="in", now=NOW, skew_s=2.0)
-GOOD_CLAIMS = m.pass_claims(pid="P-1", plate="29C12345", site="huu-nghi", iat=NOW,
-                            nbf=NOW - 10, exp=NOW + 10)
+CTX = make_context(
+    keyring=RING,
+    passes=PassBook(),
+    site="huu-nghi",
+    lane="in-01",
+    direction="in",
+    now=NOW,
+    skew_s=2.0,
+)
+GOOD_CLAIMS = m.pass_claims(
+    pid="P-1", plate="29C12345", site="huu-nghi", iat=NOW, nbf=NOW - 10, exp=NOW + 10
+)
 GOOD = m.mint(KEY, GOOD_CLAIMS, kid="k1")
 
 
@@ -47,7 +55,9 @@ def b64(raw: bytes) -> str:
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
-    lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=8), kids, max_size=4),
+    lambda kids: (
+        st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=8), kids, max_size=4)
+    ),
     max_leaves=12,
 )
 ALGS = ["EdDSA", "none", "None", "HS256", "RS256", "ES256", "eddsa", "Ed25519", "", None, 0]
@@ -57,14 +67,19 @@ headers = st.fixed_dictionaries(
         "alg": st.sampled_from(ALGS) | json_values,
         "kid": st.sampled_from(["k1", "", "k2"]) | json_values,
         "typ": st.sampled_from(["gate-pass+jwt", "JWT"]) | json_values,
-        "crit": json_values, "jwk": json_values, "b64": st.booleans(),
+        "crit": json_values,
+        "jwk": json_values,
+        "b64": st.booleans(),
     },
 )
 claims = st.fixed_dictionaries(
     {},
     optional={k: st.just(v) | json_values for k, v in GOOD_CLAIMS.items()}
-    | {"trl": json_values, "dir": st.sampled_from(["in", "out", "any", "up"]) | json_values,
-       "lanes": st.lists(st.text(max_size=6), max_size=3) | json_values},
+    | {
+        "trl": json_values,
+        "dir": st.sampled_from(["in", "out", "any", "up"]) | json_values,
+        "lanes": st.lists(st.text(max_size=6), max_size=3) | json_values,
+    },
 )
 
 
@@ -78,8 +93,26 @@ def structured_tokens(draw: Any) -> str:
     return f"GP1:{b64(head.encode())}.{b64(payload.encode('utf-8', 'surrogatepass'))}.{b64(sig)}"
 
 
-EDGE_VALUES = st.sampled_from([NOW, NOW - 1e6, NOW + 1e6, "mong-cai", "out", ["in-02"], [], -1,
-                               2**63, 1e308, "", "29C 123.45", "\u202e"]) | json_values
+EDGE_VALUES = (
+    st.sampled_from(
+        [
+            NOW,
+            NOW - 1e6,
+            NOW + 1e6,
+            "mong-cai",
+            "out",
+            ["in-02"],
+            [],
+            -1,
+            2**63,
+            1e308,
+            "",
+            "29C 123.45",
+            "\u202e",
+        ]
+    )
+    | json_values
+)
 
 
 @st.composite
@@ -119,10 +152,15 @@ def mutated_tokens(draw: Any) -> str:
 TEXTS: dict[str, st.SearchStrategy[Any]] = {
     "text": st.text(max_size=300),
     "bytes": st.binary(max_size=300),
-    "prefixed": st.builds(lambda p, t: p + t, st.sampled_from(["GP1:", "GPR:", " GP1:"]),
-                          st.text(max_size=300)),
-    "oversize": st.builds(lambda p, n, c: p + c * n, st.sampled_from(["GP1:", "GPR:", ""]),
-                          st.integers(1900, 20_000), st.sampled_from(["A", ".", "é", "\x00"])),
+    "prefixed": st.builds(
+        lambda p, t: p + t, st.sampled_from(["GP1:", "GPR:", " GP1:"]), st.text(max_size=300)
+    ),
+    "oversize": st.builds(
+        lambda p, n, c: p + c * n,
+        st.sampled_from(["GP1:", "GPR:", ""]),
+        st.integers(1900, 20_000),
+        st.sampled_from(["A", ".", "é", "\x00"]),
+    ),
     "structured": structured_tokens(),
     "signed_claims": signed_hostile_claims(),
     "mutated": mutated_tokens(),
@@ -130,12 +168,22 @@ TEXTS: dict[str, st.SearchStrategy[Any]] = {
 KEYS_PAYLOADS: st.SearchStrategy[Any] = (
     st.binary(max_size=300)
     | st.builds(lambda v: json.dumps(v).encode(), json_values)
-    | st.builds(lambda ks: json.dumps({"keys": ks}).encode(), st.lists(
-        st.fixed_dictionaries({}, optional={
-            "kid": json_values, "alg": st.sampled_from(["EdDSA", "HS256"]) | json_values,
-            "x": st.just(b64(m.public_x(KEY))) | json_values,
-            "nbf": st.just("2026-01-01T00:00:00+07:00") | json_values,
-            "exp": json_values}), max_size=5))
+    | st.builds(
+        lambda ks: json.dumps({"keys": ks}).encode(),
+        st.lists(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "kid": json_values,
+                    "alg": st.sampled_from(["EdDSA", "HS256"]) | json_values,
+                    "x": st.just(b64(m.public_x(KEY))) | json_values,
+                    "nbf": st.just("2026-01-01T00:00:00+07:00") | json_values,
+                    "exp": json_values,
+                },
+            ),
+            max_size=5,
+        ),
+    )
 )
 
 
@@ -167,8 +215,9 @@ def check_keys(payload: bytes, tally: Tally) -> None:
 
 
 def run_target(target: str, examples: int, tally: Tally) -> None:
-    opts = settings(max_examples=examples, deadline=None, database=None,
-                    suppress_health_check=list(HealthCheck))
+    opts = settings(
+        max_examples=examples, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    )
     if target == "keys":
         opts(given(KEYS_PAYLOADS)(lambda p: check_keys(p, tally)))()
     else:
@@ -189,8 +238,10 @@ def main(argv: list[str] | None = None) -> int:
     for target in targets:
         t0 = time.monotonic()
         run_target(target, max(1, args.examples // len(targets)), tally)
-        print(f"{target:14} {tally.counts.get(target, 0):7d} inputs  {time.monotonic() - t0:6.1f} s",
-              flush=True)
+        print(
+            f"{target:14} {tally.counts.get(target, 0):7d} inputs  {time.monotonic() - t0:6.1f} s",
+            flush=True,
+        )
     total = sum(tally.counts.values())
     print(f"total {total} inputs in {time.monotonic() - start:.0f} s, no exception escaped")
     print("verdicts: " + ", ".join(f"{k}={v}" for k, v in sorted(tally.reasons.items())))

@@ -25,8 +25,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import cv2
 import numpy as np
@@ -47,8 +47,13 @@ def make_text(rng: Rng, key: Ed25519PrivateKey) -> str:
         return m.reference(pid)
     digits = "".join(str(int(d)) for d in rng.integers(0, 10, 5))
     claims = m.pass_claims(
-        pid=pid, plate=f"{int(rng.integers(11, 99))}C{digits}", site="huu-nghi",
-        iat=1_795_000_000, nbf=1_795_000_000, exp=1_795_086_400, dir="in",
+        pid=pid,
+        plate=f"{int(rng.integers(11, 99))}C{digits}",
+        site="huu-nghi",
+        iat=1_795_000_000,
+        nbf=1_795_000_000,
+        exp=1_795_086_400,
+        dir="in",
     )
     return m.mint(key, claims, kid="eval-2026")
 
@@ -61,12 +66,24 @@ def scene(rng: Rng) -> np.ndarray:
     for _ in range(int(rng.integers(6, 14))):
         x, y = int(rng.integers(0, W)), int(rng.integers(0, H))
         colour = tuple(int(c) for c in rng.integers(0, 255, 3))
-        cv2.rectangle(frame, (x, y), (x + int(rng.integers(40, 500)), y + int(rng.integers(40, 300))),
-                      colour, -1)
+        cv2.rectangle(
+            frame,
+            (x, y),
+            (x + int(rng.integers(40, 500)), y + int(rng.integers(40, 300))),
+            colour,
+            -1,
+        )
     for _ in range(int(rng.integers(2, 6))):
         org = (int(rng.integers(0, W - 400)), int(rng.integers(40, H)))
-        cv2.putText(frame, "29C-123.45 HUU NGHI", org, cv2.FONT_HERSHEY_SIMPLEX,
-                    float(rng.uniform(0.8, 2.0)), (230, 230, 230), 2)
+        cv2.putText(
+            frame,
+            "29C-123.45 HUU NGHI",
+            org,
+            cv2.FONT_HERSHEY_SIMPLEX,
+            float(rng.uniform(0.8, 2.0)),
+            (230, 230, 230),
+            2,
+        )
     noise = rng.normal(0, 4, frame.shape)
     return np.clip(frame + noise, 0, 255).astype(np.uint8)
 
@@ -96,11 +113,20 @@ def place(frame: np.ndarray, img: np.ndarray, quad: Quad) -> None:
 
 
 def centre(rng: Rng, margin: int = 360) -> tuple[float, float]:
-    return float(rng.uniform(margin, W - margin)), float(rng.uniform(margin * 0.8, H - margin * 0.8))
+    return float(rng.uniform(margin, W - margin)), float(
+        rng.uniform(margin * 0.8, H - margin * 0.8)
+    )
 
 
-def put_code(frame: np.ndarray, rng: Rng, text: str, side: float, angle: float = 0.0,
-             tilt: float = 0.03, where: tuple[float, float] | None = None) -> None:
+def put_code(
+    frame: np.ndarray,
+    rng: Rng,
+    text: str,
+    side: float,
+    angle: float = 0.0,
+    tilt: float = 0.03,
+    where: tuple[float, float] | None = None,
+) -> None:
     cx, cy = where or centre(rng)
     place(frame, bitmap(text, 8), jitter(square(cx, cy, side, angle), rng, tilt))
 
@@ -117,13 +143,13 @@ def d_clean(rng: Rng, texts: list[str]) -> np.ndarray:
 def _phone(rng: Rng, text: str, side: float, dark: bool) -> np.ndarray:
     """A phone showing the code: black bezel, screen in light or dark mode."""
     phone = np.full((int(side * 2.0), int(side * 1.1), 3), 20, np.uint8)  # bezel
-    screen = phone[int(side * 0.12):-int(side * 0.12), int(side * 0.04):-int(side * 0.04)]
+    screen = phone[int(side * 0.12) : -int(side * 0.12), int(side * 0.04) : -int(side * 0.04)]
     screen[:] = (30, 28, 28) if dark else (250, 240, 235)
     code = bitmap(text, 8)
     code = cv2.cvtColor(255 - code if dark else code, cv2.COLOR_GRAY2BGR)
     cs = int(side)
     y0 = (screen.shape[0] - cs) // 2
-    screen[y0:y0 + cs, :cs] = cv2.resize(code, (cs, cs), interpolation=cv2.INTER_AREA)
+    screen[y0 : y0 + cs, :cs] = cv2.resize(code, (cs, cs), interpolation=cv2.INTER_AREA)
     return phone
 
 
@@ -182,7 +208,9 @@ def d_blur(rng: Rng, texts: list[str]) -> np.ndarray:
     length = int(rng.integers(7, 27))
     kernel = np.zeros((length, length), np.float32)
     kernel[length // 2, :] = 1.0 / length
-    rot = cv2.getRotationMatrix2D((length / 2 - 0.5, length / 2 - 0.5), float(rng.uniform(0, 180)), 1)
+    rot = cv2.getRotationMatrix2D(
+        (length / 2 - 0.5, length / 2 - 0.5), float(rng.uniform(0, 180)), 1
+    )
     kernel = cv2.warpAffine(kernel, rot, (length, length))
     return cv2.filter2D(frame, -1, kernel / max(kernel.sum(), 1e-6))
 
@@ -222,7 +250,7 @@ def _fake_qr(rng: Rng, modules: int = 29) -> np.ndarray:
     finder = np.ones((7, 7), np.uint8)
     finder[1:6, 1:6], finder[2:5, 2:5] = 0, 1
     for r, c in ((0, 0), (0, modules - 7), (modules - 7, 0)):
-        grid[r:r + 7, c:c + 7] = finder
+        grid[r : r + 7, c : c + 7] = finder
     return cv2.copyMakeBorder((1 - grid) * 255, 4, 4, 4, 4, cv2.BORDER_CONSTANT, value=255)
 
 
@@ -230,14 +258,19 @@ def d_none(rng: Rng, texts: list[str]) -> np.ndarray:
     frame = scene(rng)
     fake = _fake_qr(rng, int(rng.choice([21, 25, 29, 33])))
     px = int(rng.integers(8, 14))
-    fake = cv2.resize(fake, (fake.shape[1] * px, fake.shape[0] * px), interpolation=cv2.INTER_NEAREST)
+    fake = cv2.resize(
+        fake, (fake.shape[1] * px, fake.shape[0] * px), interpolation=cv2.INTER_NEAREST
+    )
     place(frame, fake, jitter(square(*centre(rng), fake.shape[0], rng.uniform(-20, 20)), rng, 0.03))
     tiles = (np.indices((8, 8)).sum(axis=0) % 2 * 255).astype(np.uint8)
     board = cv2.resize(tiles, (240, 240), interpolation=cv2.INTER_NEAREST)
     place(frame, board, square(*centre(rng, 200), 240, rng.uniform(0, 90)))
     stripes = np.tile((rng.random(60) < 0.5).astype(np.uint8) * 255, (40, 1))
-    place(frame, cv2.resize(stripes, (360, 160), interpolation=cv2.INTER_NEAREST),
-          _rect(*centre(rng, 250), 360, 160))
+    place(
+        frame,
+        cv2.resize(stripes, (360, 160), interpolation=cv2.INTER_NEAREST),
+        _rect(*centre(rng, 250), 360, 160),
+    )
     return frame
 
 

@@ -16,9 +16,10 @@ import os
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from gated.qr import bind, parse_keys_payload, verify
 from gated.qr.keyring import KeyConfigError, Keyring
@@ -108,8 +109,10 @@ def _keyring(path: Path | None) -> Keyring:
     if not update.ok:
         raise CliError(f"keys file {path}: {update.reason}: {update.detail}")
     for r in update.rejected:
-        print(f"gatectl: warning: key #{r.index + 1} ({r.kid}) ignored: {r.reason}: {r.detail}",
-              file=sys.stderr)
+        print(
+            f"gatectl: warning: key #{r.index + 1} ({r.kid}) ignored: {r.reason}: {r.detail}",
+            file=sys.stderr,
+        )
     return Keyring().with_topic(update)
 
 
@@ -123,7 +126,7 @@ def _passbook(path: Path | None) -> Any:
     data = _read_json(path, "passes file")
     items = data.get("passes") if isinstance(data, dict) else data
     if not isinstance(items, list):
-        raise CliError(f"passes file {path}: expected a list of passes or {{\"passes\": [...]}}")
+        raise CliError(f'passes file {path}: expected a list of passes or {{"passes": [...]}}')
     try:
         return PassBook.build([Pass.model_validate(p) for p in items])
     except ValidationError as exc:
@@ -188,8 +191,14 @@ def cmd_mint(args: argparse.Namespace) -> int:
     if exp <= nbf:
         raise CliError("the pass would end before it starts")
     claims = m.pass_claims(
-        pid=args.pid or f"P-{uuid.uuid4().hex[:12]}", plate=args.plate, site=args.site,
-        iat=time.time(), nbf=nbf, exp=exp, trl=args.trailer, dir=args.dir,
+        pid=args.pid or f"P-{uuid.uuid4().hex[:12]}",
+        plate=args.plate,
+        site=args.site,
+        iat=time.time(),
+        nbf=nbf,
+        exp=exp,
+        trl=args.trailer,
+        dir=args.dir,
         lanes=args.lanes.split(",") if args.lanes else None,
     )
     token = m.mint(private, claims, kid=args.kid)
@@ -226,8 +235,11 @@ def cmd_keygen(args: argparse.Namespace) -> int:
         fh.write(m.private_pem(private))
     entry = m.keys_entry(private, args.kid, args.nbf, args.exp)
     print(json.dumps(entry))
-    print(f"private key written to {args.out} (mode 0600); publish the line above in the "
-          "keys topic or the lane config", file=sys.stderr)
+    print(
+        f"private key written to {args.out} (mode 0600); publish the line above in the "
+        "keys topic or the lane config",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -238,7 +250,7 @@ def _add_verify(sub: Any) -> None:
     p = sub.add_parser("verify", help="explain the verdict on one QR text (offline)")
     p.add_argument("text", help="the scanned text, or - to read it from stdin")
     p.add_argument("--keys", type=Path, help="keys topic payload or list of key entries (JSON)")
-    p.add_argument("--passes", type=Path, help="synced passes (JSON list or {\"passes\": [...]})")
+    p.add_argument("--passes", type=Path, help='synced passes (JSON list or {"passes": [...]})')
     p.add_argument("--site", required=True)
     p.add_argument("--lane", required=True)
     p.add_argument("--direction", choices=("in", "out"), required=True)

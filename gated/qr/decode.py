@@ -12,8 +12,9 @@ The backends are imported lazily: the verifier does not need them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, Sequence
+from typing import Any, Protocol
 
 import cv2
 import numpy as np
@@ -52,8 +53,8 @@ def _text(raw: bytes) -> str | None:
 
 
 def _box(points: Sequence[tuple[float, float]]) -> tuple[int, int, int, int]:
-    xs = [int(round(p[0])) for p in points]
-    ys = [int(round(p[1])) for p in points]
+    xs = [round(p[0]) for p in points]
+    ys = [round(p[1]) for p in points]
     return min(xs), min(ys), max(xs), max(ys)
 
 
@@ -79,7 +80,9 @@ class ZxingBackend:
             text = _text(r.bytes) if r.valid else None
             if text is not None:
                 p = r.position
-                corners = [(c.x, c.y) for c in (p.top_left, p.top_right, p.bottom_right, p.bottom_left)]
+                corners = [
+                    (c.x, c.y) for c in (p.top_left, p.top_right, p.bottom_right, p.bottom_left)
+                ]
                 out.append(QrCode(text, _box(corners), self.name))
         return out
 
@@ -89,7 +92,7 @@ class ZbarBackend:
 
     def __init__(self) -> None:
         try:
-            from pyzbar import pyzbar
+            from pyzbar import pyzbar  # type: ignore[import-untyped]
         except (ImportError, OSError) as exc:  # OSError-ish when libzbar0 is missing
             raise DecoderUnavailable(
                 "zbar backend needs the pyzbar package and Debian's libzbar0"

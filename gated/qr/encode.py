@@ -26,4 +26,6 @@ def modules(text: str, ecc: str = "M", quiet: int = 4) -> np.ndarray:
 def bitmap(text: str, px: int = 8, ecc: str = "M") -> np.ndarray:
     """The code scaled to ``px`` pixels per module, sharp edges."""
     mods = modules(text, ecc)
-    return cv2.resize(mods, (mods.shape[1] * px, mods.shape[0] * px), interpolation=cv2.INTER_NEAREST)
+    return cv2.resize(
+        mods, (mods.shape[1] * px, mods.shape[0] * px), interpolation=cv2.INTER_NEAREST
+    )

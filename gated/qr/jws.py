@@ -77,9 +77,7 @@ def strict_json_object(raw: bytes, what: str) -> dict[str, Any]:
     """A JSON object from UTF-8 bytes, refusing duplicates, NaN/Infinity and non-objects."""
     try:
         text = raw.decode("utf-8")
-        value = json.loads(
-            text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants
-        )
+        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise TokenError("malformed", f"{what} is not strict UTF-8 JSON") from exc
     if not isinstance(value, dict):

@@ -35,7 +35,10 @@ def thumbprint(x: bytes) -> str:
 
 
 def keys_entry(
-    private: Ed25519PrivateKey, kid: str | None = None, nbf: str | None = None, exp: str | None = None
+    private: Ed25519PrivateKey,
+    kid: str | None = None,
+    nbf: str | None = None,
+    exp: str | None = None,
 ) -> dict[str, Any]:
     """The ``keys`` topic / config entry (a public JWK) for ``private``'s public key."""
     x = public_x(private)

@@ -19,15 +19,22 @@ Binding the pass to the plate ANPR read is a separate step: :func:`gated.qr.bind
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, Callable
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 
 from gated.core.passes import Pass, PassBook
 from gated.qr.formats import TYP, PassClaims, Scanned, classify, parse_claims
-from gated.qr.jws import SIGNATURE_LEN, CompactJws, TokenError, b64url_decode
-from gated.qr.jws import split_compact, strict_json_object
+from gated.qr.jws import (
+    SIGNATURE_LEN,
+    CompactJws,
+    TokenError,
+    b64url_decode,
+    split_compact,
+    strict_json_object,
+)
 from gated.qr.keyring import MAX_KID, Keyring, TrustedKey
 from gated.qr.verdict import QrVerdict, reject
 

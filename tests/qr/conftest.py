@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -18,7 +19,7 @@ PLATE = "29C12345"
 
 
 def iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, timezone.utc).isoformat()
+    return datetime.fromtimestamp(ts, UTC).isoformat()
 
 
 @pytest.fixture(scope="session")
@@ -71,10 +72,16 @@ def check(keyring: Keyring, book: PassBook) -> Callable[..., QrVerdict]:
     """verify() with this lane's defaults; any keyword can be overridden."""
 
     def run(text: str, **kw: Any) -> QrVerdict:
-        args: dict[str, Any] = dict(
-            keyring=keyring, passes=book, site=SITE, lane=LANE, direction=DIRECTION,
-            now=NOW, skew_s=2.0, used=None,
-        )
+        args: dict[str, Any] = {
+            "keyring": keyring,
+            "passes": book,
+            "site": SITE,
+            "lane": LANE,
+            "direction": DIRECTION,
+            "now": NOW,
+            "skew_s": 2.0,
+            "used": None,
+        }
         args.update(kw)
         return verify(text, **args)
 

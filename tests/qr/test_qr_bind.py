@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 
@@ -50,7 +50,9 @@ def test_rejected_verdict_keeps_its_own_reason(check: Check, signed: Callable[..
     assert bind(v, "29C99999") is v and v.reason == "wrong_site"
 
 
-def test_trailer_is_bound_when_both_sides_have_one(check: Check, signed: Callable[..., str]) -> None:
+def test_trailer_is_bound_when_both_sides_have_one(
+    check: Check, signed: Callable[..., str]
+) -> None:
     v = check(signed(plate="桂A·12345", trl="桂A·1234挂"))
     assert bind(v, "桂A12345", trailer_read="桂A1234挂").ok
     assert bind(v, "桂A12345").ok  # no rear camera: tractor only

@@ -25,8 +25,21 @@ def commissioned(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Pa
 
 
 def _mint(key: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> str:
-    args = ["pass", "mint", "--key", str(key), "--kid", "t1", "--plate", "29C-123.45",
-            "--site", "huu-nghi", "--valid-from", str(NOW - 60), *extra]
+    args = [
+        "pass",
+        "mint",
+        "--key",
+        str(key),
+        "--kid",
+        "t1",
+        "--plate",
+        "29C-123.45",
+        "--site",
+        "huu-nghi",
+        "--valid-from",
+        str(NOW - 60),
+        *extra,
+    ]
     assert main(args) == 0
     return capsys.readouterr().out.strip()
 
@@ -60,8 +73,9 @@ def test_verify_explains_a_rejection_as_json(
 ) -> None:
     key, keys = commissioned
     token = _mint(key, capsys)
-    rc = main(["pass", "verify", token, "--keys", str(keys), *LANE, "--plate", "51D99999",
-               "--json"])
+    rc = main(
+        ["pass", "verify", token, "--keys", str(keys), *LANE, "--plate", "51D99999", "--json"]
+    )
     out = json.loads(capsys.readouterr().out)
     assert rc == 1 and out["reason"] == "qr_plate_mismatch" and out["plate"] == "29C12345"
 
@@ -70,12 +84,22 @@ def test_verify_reference_against_a_passes_file(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     passes = tmp_path / "passes.json"
-    passes.write_text(json.dumps({"passes": [{
-        "id": "P-9", "plate": "29C-678.90", "valid_from": "2026-01-01T00:00:00+07:00",
-        "valid_to": "2027-01-01T00:00:00+07:00"}]}))
+    passes.write_text(
+        json.dumps(
+            {
+                "passes": [
+                    {
+                        "id": "P-9",
+                        "plate": "29C-678.90",
+                        "valid_from": "2026-01-01T00:00:00+07:00",
+                        "valid_to": "2027-01-01T00:00:00+07:00",
+                    }
+                ]
+            }
+        )
+    )
     assert main(["pass", "verify", "GPR:P-9", "--passes", str(passes), *LANE]) == 0
-    assert main(["pass", "verify", "GPR:P-9", "--passes", str(passes), *LANE,
-                 "--used", "P-9"]) == 1
+    assert main(["pass", "verify", "GPR:P-9", "--passes", str(passes), *LANE, "--used", "P-9"]) == 1
     assert "REJECTED: used" in capsys.readouterr().out
 
 
@@ -103,15 +127,30 @@ def test_unreadable_image_is_reported_in_its_line(
     bad.write_bytes(b"not a png")
     assert main(["qr", str(bad)]) == 1
     assert json.loads(capsys.readouterr().out) == {
-        "file": str(bad), "codes": [], "error": "cannot read image"}
+        "file": str(bad),
+        "codes": [],
+        "error": "cannot read image",
+    }
 
 
 def test_hostile_text_is_escaped_in_the_explanation(
     commissioned: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     key, keys = commissioned
-    args = ["pass", "mint", "--key", str(key), "--kid", "t1", "--plate", "29C12345",
-            "--site", "evil\x1b]0;pwned\x07\u202e", "--valid-from", str(NOW - 60)]
+    args = [
+        "pass",
+        "mint",
+        "--key",
+        str(key),
+        "--kid",
+        "t1",
+        "--plate",
+        "29C12345",
+        "--site",
+        "evil\x1b]0;pwned\x07\u202e",
+        "--valid-from",
+        str(NOW - 60),
+    ]
     assert main(args) == 0
     token = capsys.readouterr().out.strip()
     assert main(["pass", "verify", token, "--keys", str(keys), *LANE]) == 1

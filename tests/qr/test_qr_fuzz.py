@@ -36,7 +36,10 @@ def test_the_fuzz_oracle_catches_an_accepted_forgery(monkeypatch: pytest.MonkeyP
     """The property must fail if the verifier accepted something it should not."""
     from gated.qr.verdict import QrVerdict
 
-    monkeypatch.setattr(fuzz, "verify_unguarded",
-                        lambda text, ctx: QrVerdict(ok=True, reason=None, source="qr-signed"))
+    monkeypatch.setattr(
+        fuzz,
+        "verify_unguarded",
+        lambda text, ctx: QrVerdict(ok=True, reason=None, source="qr-signed"),
+    )
     with pytest.raises(AssertionError, match="accepted"):
         fuzz.check_text("GP1:forged", fuzz.Tally(), "mutated")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -41,8 +42,24 @@ def test_hs256_with_the_public_key_as_secret(check: Check, key: Any) -> None:
         assert check(f"GP1:{header}.{body}.{b64url_encode(mac)}").reason == "bad_algorithm"
 
 
-@pytest.mark.parametrize("alg", ["ES256", "RS256", "PS256", "HS512", "eddsa", "EDDSA",
-                                 "Ed25519", "Ed448", "EdDSA ", "", None, 1, ["EdDSA"]])
+@pytest.mark.parametrize(
+    "alg",
+    [
+        "ES256",
+        "RS256",
+        "PS256",
+        "HS512",
+        "eddsa",
+        "EDDSA",
+        "Ed25519",
+        "Ed448",
+        "EdDSA ",
+        "",
+        None,
+        1,
+        ["EdDSA"],
+    ],
+)
 def test_every_other_algorithm_is_refused(check: Check, key: Any, alg: Any) -> None:
     token = "GP1:" + m.sign_compact(key, {"alg": alg, "kid": "k1", "typ": TYP}, claims())
     assert check(token).reason == "bad_algorithm"
@@ -77,8 +94,9 @@ def test_embedded_attacker_key_is_never_used(check: Check, other_key: Any) -> No
         assert check("GP1:" + m.sign_compact(other_key, header, claims())).reason == "malformed"
 
 
-@pytest.mark.parametrize("extra", [{"crit": ["exp"]}, {"b64": False, "crit": ["b64"]},
-                                   {"zip": "DEF"}])
+@pytest.mark.parametrize(
+    "extra", [{"crit": ["exp"]}, {"b64": False, "crit": ["b64"]}, {"zip": "DEF"}]
+)
 def test_processing_changing_members_are_refused(check: Check, key: Any, extra: Any) -> None:
     header = {"alg": "EdDSA", "kid": "k1", "typ": TYP, **extra}
     assert check("GP1:" + m.sign_compact(key, header, claims())).reason == "malformed"
@@ -116,14 +134,17 @@ def test_non_canonical_signature_encoding_is_refused(
     assert check(f"{head}.{body}.{sig[:-1]}{last}").reason == "malformed"
 
 
-@pytest.mark.parametrize("mutate", [
-    lambda t: t + "==",  # padding
-    lambda t: t.replace("-", "+").replace("_", "/") if ("-" in t or "_" in t) else t + "+",
-    lambda t: t + ".",  # four parts
-    lambda t: t.rsplit(".", 1)[0],  # two parts
-    lambda t: t[: len(t) // 2],  # truncated
-    lambda t: t[:4] + " " + t[4:],
-])
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda t: t + "==",  # padding
+        lambda t: t.replace("-", "+").replace("_", "/") if ("-" in t or "_" in t) else t + "+",
+        lambda t: t + ".",  # four parts
+        lambda t: t.rsplit(".", 1)[0],  # two parts
+        lambda t: t[: len(t) // 2],  # truncated
+        lambda t: t[:4] + " " + t[4:],
+    ],
+)
 def test_encoding_damage_is_malformed_or_bad_signature(
     check: Check, signed: Callable[..., str], mutate: Callable[[str], str]
 ) -> None:
@@ -135,24 +156,38 @@ def test_short_signature_is_bad_signature(check: Check, signed: Callable[..., st
     assert check(f"{head}.{body}.{b64url_encode(b'x' * 63)}").reason == "bad_signature"
 
 
-@pytest.mark.parametrize("payload", [b"[]", b"null", b'{"pid":"P"}', b"\xff\xfe",
-                                     b'{"pid":"P","pid":"Q"}', b'{"exp": NaN}'])
+@pytest.mark.parametrize(
+    "payload",
+    [b"[]", b"null", b'{"pid":"P"}', b"\xff\xfe", b'{"pid":"P","pid":"Q"}', b'{"exp": NaN}'],
+)
 def test_signed_but_bad_claims_are_malformed(check: Check, key: Any, payload: bytes) -> None:
     token = "GP1:" + m.sign_compact(key, {"alg": "EdDSA", "kid": "k1", "typ": TYP}, payload)
     assert check(token).reason == "malformed"
 
 
-@pytest.mark.parametrize("bad", [{"plt": ""}, {"plt": 29}, {"site": None}, {"exp": "tomorrow"},
-                                 {"nbf": True}, {"dir": "sideways"}, {"lanes": "in-01"},
-                                 {"pid": "P 1"}, {"exp": 10**400}])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"plt": ""},
+        {"plt": 29},
+        {"site": None},
+        {"exp": "tomorrow"},
+        {"nbf": True},
+        {"dir": "sideways"},
+        {"lanes": "in-01"},
+        {"pid": "P 1"},
+        {"exp": 10**400},
+    ],
+)
 def test_claim_types_are_checked(check: Check, key: Any, bad: dict[str, Any]) -> None:
     c = claims()
     c.update(bad)
     assert check(m.mint(key, c, kid="k1")).reason == "malformed"
 
 
-@pytest.mark.parametrize("text", ["", "   ", "gp1:abc", "GP2:abc", "GPR", "P-2026-000123",
-                                  "\x00GP1:a.b.c"])
+@pytest.mark.parametrize(
+    "text", ["", "   ", "gp1:abc", "GP2:abc", "GPR", "P-2026-000123", "\x00GP1:a.b.c"]
+)
 def test_unknown_formats(check: Check, text: str) -> None:
     assert check(text).reason == "unknown_format"
 

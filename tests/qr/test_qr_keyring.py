@@ -14,8 +14,9 @@ from .conftest import NOW
 
 
 def _entry(key: Any, name: str, **kw: Any) -> dict[str, Any]:
-    entry = m.keys_entry(key, name, nbf="2026-01-01T00:00:00.000+07:00",
-                         exp="2027-01-01T00:00:00.000+07:00")
+    entry = m.keys_entry(
+        key, name, nbf="2026-01-01T00:00:00.000+07:00", exp="2027-01-01T00:00:00.000+07:00"
+    )
     entry.update(kw)
     return entry
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -19,7 +20,12 @@ Check = Callable[..., QrVerdict]
 def test_valid_signed_pass_carries_its_identity(check: Check, signed: Callable[..., str]) -> None:
     v = check(signed(trl="桂A·1234挂", lanes=["in-01", "in-02"], dir="in"))
     assert (v.ok, v.reason, v.source) == (True, None, "qr-signed")
-    assert (v.pass_id, v.plate, v.trailer_plate, v.kid) == ("P-2026-000123", PLATE, "桂A1234挂", "k1")
+    assert (v.pass_id, v.plate, v.trailer_plate, v.kid) == (
+        "P-2026-000123",
+        PLATE,
+        "桂A1234挂",
+        "k1",
+    )
     assert v.claims["site"] == "huu-nghi"
 
 
@@ -43,19 +49,17 @@ def _claims(**kw: Any) -> dict[str, Any]:
 
 # One case per reason code: (reason, how to get it).
 def _cases(key: Any, other_key: Any) -> dict[str, Callable[[Check], QrVerdict]]:
-    tok = lambda **kw: m.mint(key, _claims(**kw), kid="k1")  # noqa: E731
+    tok = lambda **kw: m.mint(key, _claims(**kw), kid="k1")
     return {
         "oversize": lambda c: c("GP1:" + "A" * MAX_TEXT),
         "unknown_format": lambda c: c("https://example.invalid/pass?id=1"),
         "malformed": lambda c: c("GP1:abc.def"),
         "bad_algorithm": lambda c: c(
-            "GP1:" + m.sign_compact(key, {"alg": "ES256", "kid": "k1", "typ": "gate-pass+jwt"},
-                                    _claims())
+            "GP1:"
+            + m.sign_compact(key, {"alg": "ES256", "kid": "k1", "typ": "gate-pass+jwt"}, _claims())
         ),
         "unknown_key": lambda c: c(m.mint(key, _claims(), kid="nobody")),
-        "key_expired": lambda c: c(
-            tok(), keyring=Keyring.of(m.trusted(key, "k1", exp=NOW - 100))
-        ),
+        "key_expired": lambda c: c(tok(), keyring=Keyring.of(m.trusted(key, "k1", exp=NOW - 100))),
         "bad_signature": lambda c: c(m.mint(other_key, _claims(), kid="k1")),
         "not_yet_valid": lambda c: c(tok(nbf=NOW + 60)),
         "expired": lambda c: c(tok(exp=NOW - 60)),
@@ -106,14 +110,18 @@ def test_multi_use_pass_is_not_asked_about_use(check: Check) -> None:
 @pytest.mark.parametrize(
     ("overrides", "reason"),
     [
-        ({"valid_from": "2026-11-18T10:00:00+00:00", "valid_to": "2026-11-18T11:00:00+00:00"},
-         "expired"),
+        (
+            {"valid_from": "2026-11-18T10:00:00+00:00", "valid_to": "2026-11-18T11:00:00+00:00"},
+            "expired",
+        ),
         ({"lanes": ["out-01"]}, "wrong_lane"),
         ({"direction": "out"}, "wrong_direction"),
         ({"site": "mong-cai"}, "wrong_site"),
     ],
 )
-def test_reference_pass_place_and_time(check: Check, overrides: dict[str, Any], reason: str) -> None:
+def test_reference_pass_place_and_time(
+    check: Check, overrides: dict[str, Any], reason: str
+) -> None:
     book = PassBook.build([a_pass(**overrides)])
     assert check("GPR:P-2026-000777", passes=book).reason == reason
 
