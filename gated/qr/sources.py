@@ -101,7 +101,7 @@ class CameraQrSource:
 
 
 def _serial_for_url(url: str, baudrate: int) -> Any:
-    import serial
+    import serial  # type: ignore[import-untyped]
 
     return serial.serial_for_url(url, baudrate=baudrate, timeout=0.2)
 
