@@ -133,7 +133,6 @@ class IoLink:
                     self._written = None  # unknown after a reconnect: write again
                     delays = self.backoff.delays()
                 await self._poll_once()
-                await self.reporter.up()
             except DeviceError as exc:
                 await self._lost(str(exc))
                 await asyncio.sleep(next(delays))
@@ -142,6 +141,7 @@ class IoLink:
 
     async def _poll_once(self) -> None:
         inputs = await self.module.read_inputs()
+        await self.reporter.up()  # before the reading, so the lane sees "up" then the inputs
         self.last_inputs = inputs
         await self._on_inputs(inputs)
         await self._flush()
