@@ -28,6 +28,9 @@ Reason codes (a decision lists every one that applies, most important first):
 ``trailer_unread``     the pass names a trailer that was not read (informational)
 ``lane_manual``        the lane is in manual mode: an officer decides
 ``lane_closed``        the lane is closed
+``io_fault``           (added by the controller) I/O link down: no automatic opening
+``store_fault``        (added by the controller) the store cannot record events
+``operator_open``      (added by the controller) an operator or central opened the barrier
 =====================  ======================================================
 """
 

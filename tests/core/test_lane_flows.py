@@ -295,3 +295,16 @@ def test_fuzzy_plate_match_grants_when_unique():
 
 def test_idle_io_is_closed_and_safe():
     assert not IDLE_IO.safety and IDLE_IO.closed_limit
+
+
+def test_store_fault_turns_grants_into_manual_decisions():
+    from gated.core.lane.model import DeviceDown, DeviceUp
+
+    lane = Lane()
+    lane.set_io()
+    lane.feed(DeviceDown("store", "store", "disk full"))
+    arrive(lane)
+    d = lane.last("passage.decided").body["decision"]
+    assert d["result"] == "manual" and d["reasons"][-1] == "store_fault"
+    lane.feed(DeviceUp("store", "store"))
+    assert lane.last("device.recovered").body["device"] == "store"

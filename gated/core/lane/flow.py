@@ -118,6 +118,11 @@ def end_passage(st: Step) -> None:
         start_passage(st, presence=True)  # the next vehicle is already waiting
 
 
+def store_down(state: LaneState) -> bool:
+    """Events cannot be made durable: no automatic grant may depend on them."""
+    return any(d.kind == "store" and not d.ok for d in state.devices.values())
+
+
 def ready_to_decide(st: Step) -> bool:
     p, params = st.s.passage, st.p
     if p is None:
@@ -149,6 +154,8 @@ def decide_now(st: Step, override: Decision | None = None, by: str = "auto") -> 
         )
         if d.result == "grant" and (not st.s.io_ok or st.s.io is None):
             d = d.with_reasons("io_fault", result="manual")  # rule 3: no automatic opening
+        elif d.result == "grant" and store_down(st.s):
+            d = d.with_reasons("store_fault", result="manual")  # nothing can be recorded
     st.set_passage(decision=d, decided_by=by, decided_at=st.now, decided_wall=st.wall)
     st.emit_passage("passage.decided")
     if d.result != "grant":
