@@ -18,6 +18,9 @@ from gated.devices.interfaces import DeviceError, IoModule, LaneInputs, LaneOutp
 
 log = structlog.get_logger()
 
+#: Drive neither open nor close, light red: what the lane shows when it cannot see.
+SAFE_OUTPUTS = LaneOutputs(barrier="hold", light="red")
+
 
 @dataclass(frozen=True, slots=True)
 class Backoff:
@@ -150,6 +153,11 @@ class IoLink:
         self._connected = False
         self.last_inputs = None
         await self.reporter.down(reason)
+        try:  # rule 3: outputs to their safe state where the hardware still answers
+            await asyncio.wait_for(self.module.write_outputs(SAFE_OUTPUTS), timeout=0.5)
+        except (DeviceError, asyncio.TimeoutError):
+            pass
+        self._written = None
         try:
             await self.module.close()
         except DeviceError:
@@ -168,3 +176,45 @@ class IoLink:
         if self._wanted is not None and self._wanted != self._written:
             await self.module.write_outputs(self._wanted)
             self._written = self._wanted
+
+
+class BoardLink:
+    """Keeps the message board showing the wanted text, reconnecting after failures."""
+
+    def __init__(self, board, reporter: HealthReporter, backoff: Backoff = Backoff()) -> None:
+        self.board = board
+        self.reporter = reporter
+        self.backoff = backoff
+        self._wanted: str | None = None
+        self._shown: str | None = None
+        self._changed = asyncio.Event()
+        self.alive_at = time.monotonic()
+
+    def show(self, text: str) -> None:
+        self._wanted = text
+        self._changed.set()
+
+    async def run(self) -> None:
+        delays = self.backoff.delays()
+        connected = False
+        while True:
+            self.alive_at = time.monotonic()
+            try:
+                if not connected:
+                    await self.board.connect()
+                    connected, self._shown = True, None
+                if self._wanted is not None and self._wanted != self._shown:
+                    await self.board.show(self._wanted)
+                    self._shown = self._wanted
+                await self.reporter.up()
+                delays = self.backoff.delays()
+            except DeviceError as exc:
+                connected = False
+                await self.reporter.down(str(exc))
+                await asyncio.sleep(next(delays))
+                continue
+            self._changed.clear()
+            try:
+                await asyncio.wait_for(self._changed.wait(), timeout=5.0)
+            except asyncio.TimeoutError:
+                pass

@@ -204,6 +204,12 @@ class Store:
     def integrity_check(self) -> str:
         return str(self._one("PRAGMA integrity_check"))
 
+    def ensure_writable(self) -> None:
+        """Open if needed, then prove a write reaches the disk (store recovery probe)."""
+        if self._db is None:
+            self.open()
+        self.probe()
+
     def probe(self) -> None:
         """A write that touches the disk: used to tell when a failed store works again."""
         with transaction(self.db, self.path) as conn:
