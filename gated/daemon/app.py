@@ -70,9 +70,9 @@ class Daemon:
 
     # ---------------------------------------------------------------- lifecycle
     async def start(self) -> None:
+        await self.server.start()  # first: refuses to start beside a running gated
         await self._open_store()
         self.devices = build_devices(self.cfg, self.runtime)
-        await self.server.start()
         rt = self.runtime
         self._spawn(rt.run(), "lane")
         for name, coro in self.devices.loops():
