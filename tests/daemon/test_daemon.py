@@ -158,3 +158,19 @@ def test_sd_notify_ready_and_watchdog(tmp_path):
         tail = ns.recv(4096).decode()
         while "STOPPING=1" not in tail:
             tail = ns.recv(4096).decode()
+
+
+def test_unwritable_store_location_is_a_fault(tmp_path):
+    """store.path under a regular file: nothing can be created there (even as root)."""
+    (tmp_path / "not-a-dir").write_text("x")
+    cfg = write_config(tmp_path, sim=False)
+    cfg.write_text(cfg.read_text().replace(f"{tmp_path}/gated.db", f"{tmp_path}/not-a-dir/g.db"))
+    g = Gated(cfg).start()
+    try:
+        status = g.wait_for(lambda: (s := g.client().call("status"))["store"]["error"] and s,
+                            what="store error")
+        assert not status["store"]["ok"] and "not-a-dir" in status["store"]["error"]
+        faults = [e for e in status["last_events"] if e["type"] == "device.fault"]
+        assert faults and faults[0]["device"] == "store"
+    finally:
+        assert g.stop() == 0
