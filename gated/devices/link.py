@@ -18,6 +18,9 @@ from gated.devices.interfaces import DeviceError, IoModule, LaneInputs, LaneOutp
 
 log = structlog.get_logger()
 
+#: Drive neither open nor close, light red: what the lane shows when it cannot see.
+SAFE_OUTPUTS = LaneOutputs(barrier="hold", light="red")
+
 
 @dataclass(frozen=True, slots=True)
 class Backoff:
@@ -133,7 +136,6 @@ class IoLink:
                     self._written = None  # unknown after a reconnect: write again
                     delays = self.backoff.delays()
                 await self._poll_once()
-                await self.reporter.up()
             except DeviceError as exc:
                 await self._lost(str(exc))
                 await asyncio.sleep(next(delays))
@@ -142,6 +144,7 @@ class IoLink:
 
     async def _poll_once(self) -> None:
         inputs = await self.module.read_inputs()
+        await self.reporter.up()  # before the reading, so the lane sees "up" then the inputs
         self.last_inputs = inputs
         await self._on_inputs(inputs)
         await self._flush()
@@ -150,6 +153,11 @@ class IoLink:
         self._connected = False
         self.last_inputs = None
         await self.reporter.down(reason)
+        try:  # rule 3: outputs to their safe state where the hardware still answers
+            await asyncio.wait_for(self.module.write_outputs(SAFE_OUTPUTS), timeout=0.5)
+        except (DeviceError, asyncio.TimeoutError):
+            pass
+        self._written = None
         try:
             await self.module.close()
         except DeviceError:
@@ -168,3 +176,45 @@ class IoLink:
         if self._wanted is not None and self._wanted != self._written:
             await self.module.write_outputs(self._wanted)
             self._written = self._wanted
+
+
+class BoardLink:
+    """Keeps the message board showing the wanted text, reconnecting after failures."""
+
+    def __init__(self, board, reporter: HealthReporter, backoff: Backoff = Backoff()) -> None:
+        self.board = board
+        self.reporter = reporter
+        self.backoff = backoff
+        self._wanted: str | None = None
+        self._shown: str | None = None
+        self._changed = asyncio.Event()
+        self.alive_at = time.monotonic()
+
+    def show(self, text: str) -> None:
+        self._wanted = text
+        self._changed.set()
+
+    async def run(self) -> None:
+        delays = self.backoff.delays()
+        connected = False
+        while True:
+            self.alive_at = time.monotonic()
+            try:
+                if not connected:
+                    await self.board.connect()
+                    connected, self._shown = True, None
+                if self._wanted is not None and self._wanted != self._shown:
+                    await self.board.show(self._wanted)
+                    self._shown = self._wanted
+                await self.reporter.up()
+                delays = self.backoff.delays()
+            except DeviceError as exc:
+                connected = False
+                await self.reporter.down(str(exc))
+                await asyncio.sleep(next(delays))
+                continue
+            self._changed.clear()
+            try:
+                await asyncio.wait_for(self._changed.wait(), timeout=5.0)
+            except asyncio.TimeoutError:
+                pass
