@@ -1,7 +1,8 @@
 """``gatectl qr`` and ``gatectl pass``: decode images, explain, mint and key passes.
 
 The foundation's ``gatectl`` calls :func:`add_subparser` with its subparsers; each
-command sets ``func(args) -> int`` (exit code: 0 ok, 1 rejected/undecodable, 2 usage).
+command sets ``func``/``fn(args) -> int`` and ``offline=True`` (exit code: 0 ok,
+1 rejected/undecodable, 2 usage).
 ``python -m gated.qr.cli`` runs the same commands standalone.
 
 Errors are one plain line on stderr, never a traceback: QR text is untrusted and every
@@ -30,7 +31,10 @@ class CliError(Exception):
     """A usage or input problem; the message is shown as is."""
 
 
-def _guard(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _guard(fn: Handler) -> Handler:
     def run(args: argparse.Namespace) -> int:
         try:
             return fn(args)
@@ -39,6 +43,13 @@ def _guard(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namesp
             return 2
 
     return run
+
+
+def _handles(parser: argparse.ArgumentParser, fn: Handler) -> None:
+    """Set the handler under both conventions: ``func`` and gatectl's ``fn`` + ``offline``
+    (these commands never talk to the daemon)."""
+    guarded = _guard(fn)
+    parser.set_defaults(func=guarded, fn=guarded, offline=True)
 
 
 def _when(value: str | None, default: float | None = None) -> float:
@@ -137,15 +148,36 @@ def _token(text: str) -> str:
     return sys.stdin.read(8192) if text == "-" else text
 
 
+def _lane(args: argparse.Namespace) -> tuple[str, str, str]:
+    """Site, lane and direction: from the options, else from ``--config``'s [lane]."""
+    site, lane, direction = args.site, args.lane, args.direction
+    if getattr(args, "config", None) and None in (site, lane, direction):
+        from gated.config import ConfigError, load_config
+
+        try:
+            section = load_config(args.config).config.lane
+        except ConfigError as exc:
+            raise CliError(f"config {args.config}: {exc.problems[0]}") from None
+        site, lane, direction = (
+            site or section.site,
+            lane or section.id,
+            direction or section.direction,
+        )
+    if None in (site, lane, direction):
+        raise CliError("give --site, --lane and --direction, or --config LANE.toml")
+    return site, lane, direction
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     used = set(args.used or ())
+    site, lane, direction = _lane(args)
     verdict = verify(
         _token(args.text),
         keyring=_keyring(args.keys),
         passes=_passbook(args.passes),
-        site=args.site,
-        lane=args.lane,
-        direction=args.direction,
+        site=site,
+        lane=lane,
+        direction=direction,
         now=_when(args.now),
         skew_s=args.skew,
         used=used.__contains__,
@@ -251,16 +283,17 @@ def _add_verify(sub: Any) -> None:
     p.add_argument("text", help="the scanned text, or - to read it from stdin")
     p.add_argument("--keys", type=Path, help="keys topic payload or list of key entries (JSON)")
     p.add_argument("--passes", type=Path, help='synced passes (JSON list or {"passes": [...]})')
-    p.add_argument("--site", required=True)
-    p.add_argument("--lane", required=True)
-    p.add_argument("--direction", choices=("in", "out"), required=True)
+    p.add_argument("--config", help="lane config (TOML): site, lane and direction from [lane]")
+    p.add_argument("--site", help="this site (default: from --config)")
+    p.add_argument("--lane", help="this lane (default: from --config)")
+    p.add_argument("--direction", choices=("in", "out"), help="(default: from --config)")
     p.add_argument("--now", help="epoch seconds or RFC 3339 (default: the clock)")
     p.add_argument("--skew", type=float, default=2.0, help="clock skew tolerance, s")
     p.add_argument("--plate", help="the plate ANPR read: also check the binding")
     p.add_argument("--trailer", help="the trailer plate read, if any")
     p.add_argument("--used", action="append", metavar="PASS_ID", help="a pass already used")
     p.add_argument("--json", action="store_true", help="one JSON object instead of text")
-    p.set_defaults(func=_guard(cmd_verify))
+    _handles(p, cmd_verify)
 
 
 def _add_mint(sub: Any) -> None:
@@ -277,7 +310,7 @@ def _add_mint(sub: Any) -> None:
     p.add_argument("--valid-to", help="epoch seconds or RFC 3339")
     p.add_argument("--valid-for", type=float, default=86400.0, help="seconds (default 1 day)")
     p.add_argument("--png", type=Path, help="also write the QR code image here")
-    p.set_defaults(func=_guard(cmd_mint))
+    _handles(p, cmd_mint)
 
 
 def _add_keygen(sub: Any) -> None:
@@ -287,7 +320,7 @@ def _add_keygen(sub: Any) -> None:
     p.add_argument("--nbf", help="RFC 3339 start of the key's validity")
     p.add_argument("--exp", help="RFC 3339 end of the key's validity")
     p.add_argument("--force", action="store_true", help="replace an existing file")
-    p.set_defaults(func=_guard(cmd_keygen))
+    _handles(p, cmd_keygen)
 
 
 def add_subparser(subparsers: Any) -> None:
@@ -295,7 +328,7 @@ def add_subparser(subparsers: Any) -> None:
     qr = subparsers.add_parser("qr", help="decode QR codes in image files (one JSON line each)")
     qr.add_argument("files", nargs="+", metavar="FILE")
     qr.add_argument("--backend", default="auto", help="auto, zxing, zbar or zxing+zbar")
-    qr.set_defaults(func=_guard(cmd_qr))
+    _handles(qr, cmd_qr)
     passes = subparsers.add_parser("pass", help="QR passes: verify, mint, keygen")
     sub = passes.add_subparsers(dest="pass_command", required=True)
     _add_verify(sub)

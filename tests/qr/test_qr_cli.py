@@ -157,3 +157,25 @@ def test_hostile_text_is_escaped_in_the_explanation(
     out = capsys.readouterr().out
     assert "REJECTED: wrong_site" in out and "\\x1b]0;pwned\\x07\\u202e" in out
     assert not {"\x1b", "\x07", "\u202e"} & set(out)
+
+
+def test_lane_comes_from_the_config_file(capsys: pytest.CaptureFixture[str]) -> None:
+    demo = Path(__file__).resolve().parents[2] / "config" / "demo.toml"
+    assert main(["pass", "verify", "GPR:P-404", "--config", str(demo), "--json"]) == 1
+    assert json.loads(capsys.readouterr().out)["reason"] == "unknown_pass"
+
+
+def test_lane_is_required_without_a_config(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["pass", "verify", "GPR:P-404", "--site", "huu-nghi"]) == 2
+    assert "--config" in capsys.readouterr().err
+
+
+def test_registration_follows_both_dispatch_conventions() -> None:
+    import argparse
+
+    from gated.qr.cli import add_subparser
+
+    parser = argparse.ArgumentParser()
+    add_subparser(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["qr", "a.png"])
+    assert args.offline is True and args.fn is args.func
