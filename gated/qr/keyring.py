@@ -84,6 +84,10 @@ def _when(entry: Mapping[str, Any], key: str, required: bool) -> float | None:
     value = entry[key]
     if value is None:
         return None
+    if isinstance(value, datetime):  # a TOML datetime in the lane config
+        if value.tzinfo is None:
+            raise TokenError("malformed", f"{key!r} needs an explicit offset")
+        return value.timestamp()
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if -1e12 < value < 1e12 and math.isfinite(value):
             return float(value)

@@ -130,3 +130,17 @@ def test_config_key_without_window_is_unbounded(key: Any) -> None:
     (kid,) = ring.kids
     assert kid == m.thumbprint(m.public_x(key))
     assert ring.get(kid).window_problem(1e11, 0) is None  # type: ignore[union-attr]
+
+
+def test_config_keys_parsed_from_toml_keep_their_window(key: Any) -> None:
+    import tomllib
+
+    x = m.keys_entry(key)["x"]
+    doc = tomllib.loads(
+        f'[[k]]\nkid = "a"\nalg = "EdDSA"\nx = "{x}"\nexp = 2027-01-01T00:00:00+07:00\n'
+        f'[[k]]\nkid = "b"\nalg = "EdDSA"\nx = "{x}"\nexp = 2027-01-01T00:00:00\n'
+    )
+    ring = Keyring.from_config(doc["k"][:1])
+    assert ring.get("a").exp == 1798736400.0  # type: ignore[union-attr]
+    with pytest.raises(KeyConfigError, match="offset"):
+        Keyring.from_config(doc["k"][1:])
