@@ -8,6 +8,7 @@ Durations are seconds (``*_s``). Secrets are never here: see ``gated.config.secr
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
@@ -113,6 +114,36 @@ class CameraSection(Section):
         return self
 
 
+class TrustedKeySection(Section):
+    """A pass/command signing key trusted without the keys topic (commissioning, offline)."""
+
+    kid: str = Field(min_length=1, max_length=128)
+    alg: Literal["EdDSA"] = "EdDSA"
+    x: str = Field(description="base64url Ed25519 public key (gatectl pass keygen prints it)")
+    nbf: datetime | None = None
+    exp: datetime | None = None
+
+    @model_validator(mode="after")
+    def _key_is_usable(self) -> TrustedKeySection:
+        from gated.qr import KeyConfigError, Keyring
+
+        try:
+            Keyring.from_config([self.model_dump(exclude_none=True)])
+        except KeyConfigError as exc:
+            raise ValueError(str(exc)) from None
+        return self
+
+
+class QrSection(Section):
+    decoder: Literal["auto", "zxing", "zbar", "zxing+zbar"] = Field(
+        "auto", description="camera QR decoder; auto = zxing-cpp (see README)"
+    )
+    camera: str | None = Field(None, description="camera (role qr) whose frames are decoded")
+    scan_interval_s: float = Field(0.1, gt=0, le=5, description="decode the latest frame this often")
+    repeat_quiet_s: float = Field(3.0, ge=0, le=60, description="same code again only after this")
+    trusted_keys: list[TrustedKeySection] = Field(default_factory=list)
+
+
 class MqttSection(Section):
     enabled: bool = False
     host: str = "127.0.0.1"
@@ -133,6 +164,7 @@ class SimVehicle(Section):
     behaviour: Literal["normal", "tailgate", "reverse", "slow"] = "normal"
     confidence: float = Field(0.95, ge=0, le=1)
     trailer_plate: str | None = None
+    qr: str | None = Field(None, description="QR text the driver shows (GPR:..., GP1:...)")
 
 
 class SimPass(Section):
@@ -165,6 +197,7 @@ class LaneConfig(Section):
     io: SimIoSection = SimIoSection()
     board: SimBoardSection = SimBoardSection()
     cameras: list[CameraSection] = Field(default_factory=list)
+    qr: QrSection = QrSection()
     mqtt: MqttSection = MqttSection()
     sim: SimSection | None = None
 
@@ -174,4 +207,6 @@ class LaneConfig(Section):
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"camera names must be unique: {', '.join(dupes)}")
+        if self.qr.camera is not None and self.qr.camera not in names:
+            raise ValueError(f"qr.camera {self.qr.camera!r} is not one of the [[cameras]]")
         return self

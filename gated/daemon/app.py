@@ -95,6 +95,7 @@ class Daemon:
                 await self.astore.run(self.store.upsert_passes, seeded, 0, replace=True)
             passes, version = await self.astore.run(self.store.load_passes)
             rt.passes = PassBook.build(passes, version)
+            rt.used = await self.astore.run(self.store.used_pass_ids)
             log.info("passes.loaded", count=len(passes), version=version)
         except StoreError as exc:  # keep the lane up; the probe keeps retrying
             log.error("store.unavailable", error=str(exc))

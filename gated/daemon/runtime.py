@@ -80,6 +80,7 @@ class LaneRuntime:
         self.last_inputs: LaneInputs | None = None
         self.recent: list[dict] = []
         self.new_id: Callable[[], str] = uuid7
+        self.used: set[str] = set()  # single-use passes already admitted (from the store)
 
     # ------------------------------------------------------------------ inputs
     async def submit(self, inp: LaneInput) -> StepResult:
@@ -187,9 +188,13 @@ class LaneRuntime:
         self.recent = [*self.recent[-49:], event]
         self.bus.publish(event)
 
+    def is_used(self, pass_id: str) -> bool:
+        return pass_id in self.used
+
     def _adopt(self, res: StepResult) -> None:
         self.state = res.state
         for eff in res.effects:
+            self.used.add(eff.pass_id)
             used = self.passes.get(eff.pass_id)
             if used is not None:
                 self.passes = self.passes.with_pass(used.model_copy(update={"status": "used"}))

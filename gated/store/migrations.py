@@ -64,4 +64,13 @@ V1 = [
     )""",
 ]
 
-MIGRATIONS: list[list[str]] = [V1]
+V2 = [
+    # every pass this lane admitted a vehicle on (single use), including signed QR passes
+    # the synced set does not know; never cleared by a pass snapshot
+    """CREATE TABLE used_passes (
+        pass_id TEXT PRIMARY KEY,
+        used_at REAL NOT NULL
+    )""",
+]
+
+MIGRATIONS: list[list[str]] = [V1, V2]

@@ -132,6 +132,7 @@ class Store:
                 self._set_meta(conn, "last_seq", seq)
             for pass_id in used_passes:
                 conn.execute("UPDATE passes SET status = 'used' WHERE id = ?", (pass_id,))
+                conn.execute("INSERT OR IGNORE INTO used_passes VALUES (?, ?)", (pass_id, now))
         return stored
 
     def _event_json(self, d: EventDraft, seq: int) -> dict:
@@ -202,6 +203,10 @@ class Store:
                     (p.id, p.plate, p.status, p.model_dump_json(), version, now),
                 )
             self._set_meta(conn, "passes_version", version)
+
+    def used_pass_ids(self) -> set[str]:
+        with translated(self.path):
+            return {r[0] for r in self.db.conn.execute("SELECT pass_id FROM used_passes")}
 
     # ----------------------------------------------------------- commands, audit
     def command_result(self, command_id: str) -> dict | None:

@@ -136,6 +136,8 @@ def test_passes_roundtrip_and_single_use(tmp_path):
     s.upsert_passes([make_pass("P-3", "29C99999")], version=9, replace=True)
     passes, version = s.load_passes()
     assert [p.id for p in passes] == ["P-3"] and version == 9
+    s.append(drafts(1, 1), used_passes=["QR-SIGNED-ONLY"])  # a pass the lane never synced
+    assert s.used_pass_ids() == {"P-1", "QR-SIGNED-ONLY"}  # a snapshot never clears them
 
 
 def test_commands_are_idempotent(tmp_path):

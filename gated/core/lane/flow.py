@@ -162,8 +162,8 @@ def decide_now(st: Step, override: Decision | None = None, by: str = "auto") -> 
     if d.result != "grant":
         st.enter(Phase.WAITING)
         return
-    if d.pass_ is not None and d.pass_.single_use and st.w.passes.get(d.pass_.id) is not None:
-        st.effects.append(MarkPassUsed(d.pass_.id))
+    if d.pass_ is not None and d.pass_.single_use:  # synced, or a signed QR pass the lane
+        st.effects.append(MarkPassUsed(d.pass_.id))  # has no record of: both are used now
     st.enter(Phase.OPENING)
 
 
