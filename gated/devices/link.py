@@ -1,22 +1,30 @@
 """Link supervision shared by every device: connect, poll, detect loss, back off, recover.
 
-A :class:`Link` owns one driver. It reports health transitions through callbacks so the
-runtime can raise ``device.fault`` / ``device.recovered``; it never raises into the
-runtime. The backoff is exponential with a cap, reset after a successful connect.
+A link owns one driver. It reports health transitions through callbacks so the runtime
+can raise ``device.fault`` / ``device.recovered``; it never raises into the runtime. The
+backoff is exponential with a cap, reset after the device answered properly again.
+
+:class:`IoLink` supervises the lane's I/O module (this module); the serial message board
+and QR scanner links are in :mod:`gated.devices.link_serial`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
-from typing import Awaitable, Callable
+from dataclasses import dataclass, replace
+from typing import Awaitable, Callable, Iterator
 
 import structlog
 
 from gated.devices.interfaces import DeviceError, IoModule, LaneInputs, LaneOutputs
 
 log = structlog.get_logger()
+
+#: Rule 3: what the outputs fall back to when the link is lost (drive neither barrier
+#: contact, red light). Written where the hardware still answers, and after recovery
+#: until the runtime writes the controller's outputs again.
+SAFE_OUTPUTS = LaneOutputs(barrier="hold", light="red")
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +33,7 @@ class Backoff:
     factor: float = 2.0
     max_s: float = 10.0
 
-    def delays(self):
+    def delays(self) -> Iterator[float]:
         d = self.initial_s
         while True:
             yield d
@@ -71,6 +79,8 @@ class HealthReporter:
     async def up(self, detail: str = "ok") -> None:
         h = self.health
         was_faulty = self._reported_fault
+        if h.ok and not was_faulty and h.detail == detail:
+            return
         h.ok, h.detail, h.since = True, detail, time.time()
         self._reported_fault = False
         if was_faulty:
@@ -90,12 +100,33 @@ class HealthReporter:
             await self._on_fault(h.name, reason)
 
 
+def interlock(wanted: LaneOutputs, inputs: LaneInputs) -> tuple[LaneOutputs, str | None]:
+    """Defence in depth for safety rules 1 and 2, whatever the controller asked.
+
+    A close while the safety loop is occupied becomes ``hold`` and is reported (the
+    caller drops it: the controller must command it again after ``clear_delay``). Green
+    shows only while the open limit switch confirms the barrier open; red otherwise.
+    """
+    refused = None
+    if wanted.barrier == "close" and inputs.safety:
+        wanted, refused = replace(wanted, barrier="hold"), "close refused: safety loop occupied"
+    if wanted.light == "green" and not inputs.open_limit:
+        wanted = replace(wanted, light="red")
+    return wanted, refused
+
+
 class IoLink:
     """Polls an :class:`IoModule` and writes its outputs, surviving link loss.
 
     ``on_inputs`` gets every successful reading (the runtime de-duplicates), so the
     controller learns the lane's state before any output is written (safety rule 7):
     outputs passed to :meth:`write` before the first reading are held back.
+
+    A failed poll is retried at the poll interval; the link is declared lost (fault,
+    safe outputs, reconnect with backoff) once no valid reading came for
+    ``fault_after_s``, or at once when the driver reports its transport gone
+    (``module.link_up`` false). After a loss the wanted outputs are :data:`SAFE_OUTPUTS`
+    until the runtime writes again (no stale command is replayed, rule 4).
     """
 
     def __init__(
@@ -106,15 +137,18 @@ class IoLink:
         *,
         poll_interval_s: float = 0.05,
         backoff: Backoff = Backoff(),
+        fault_after_s: float = 0.5,
     ) -> None:
         self.module = module
         self.reporter = reporter
         self._on_inputs = on_inputs
         self.poll_interval_s = poll_interval_s
         self.backoff = backoff
+        self.fault_after_s = fault_after_s
         self._connected = False
         self._wanted: LaneOutputs | None = None
         self._written: LaneOutputs | None = None
+        self._delays = backoff.delays()
         self.last_inputs: LaneInputs | None = None
         self.alive_at = time.monotonic()
 
@@ -122,22 +156,46 @@ class IoLink:
     def connected(self) -> bool:
         return self._connected
 
+    @property
+    def wanted(self) -> LaneOutputs | None:
+        return self._wanted
+
+    @property
+    def written(self) -> LaneOutputs | None:
+        """The outputs as last written to the module (after the interlock)."""
+        return self._written
+
     async def run(self) -> None:
-        delays = self.backoff.delays()
         while True:
             self.alive_at = time.monotonic()
             try:
                 if not self._connected:
                     await self.module.connect()
-                    self._connected = True
-                    self._written = None  # unknown after a reconnect: write again
-                    delays = self.backoff.delays()
-                await self._poll_once()
-                await self.reporter.up()
+                    self._connected, self._written = True, None
+                await self._poll_until_lost()
             except DeviceError as exc:
                 await self._lost(str(exc))
-                await asyncio.sleep(next(delays))
-                continue
+            await asyncio.sleep(next(self._delays))
+
+    async def _poll_until_lost(self) -> None:
+        last_ok, reason = time.monotonic(), "no reading yet"
+        while True:
+            self.alive_at = time.monotonic()
+            budget = last_ok + self.fault_after_s - self.alive_at
+            if budget <= 0:
+                raise DeviceError(f"no valid reply for {self.fault_after_s:.1f} s: {reason}")
+            try:
+                await asyncio.wait_for(self._poll_once(), timeout=budget)
+            except asyncio.TimeoutError:
+                raise DeviceError(f"no valid reply for {self.fault_after_s:.1f} s: {reason}") from None
+            except DeviceError as exc:
+                if not getattr(self.module, "link_up", True):
+                    raise
+                reason = str(exc)
+            else:
+                last_ok = time.monotonic()
+                self._delays = self.backoff.delays()
+                await self.reporter.up()
             await asyncio.sleep(self.poll_interval_s)
 
     async def _poll_once(self) -> None:
@@ -150,21 +208,36 @@ class IoLink:
         self._connected = False
         self.last_inputs = None
         await self.reporter.down(reason)
+        self._wanted = SAFE_OUTPUTS
+        try:  # rule 3: safe state where the hardware still answers
+            await asyncio.wait_for(self.module.write_outputs(SAFE_OUTPUTS), timeout=0.3)
+        except (DeviceError, asyncio.TimeoutError):
+            pass
+        self._written = None
         try:
             await self.module.close()
         except DeviceError:
             pass
 
     async def write(self, outputs: LaneOutputs) -> None:
-        """Record the wanted outputs and write them now if the link is up."""
+        """Record the wanted outputs and write them now if the link is up.
+
+        A failed write is retried with the next poll (the poll decides about faults)."""
         self._wanted = outputs
         if self._connected and self.last_inputs is not None:
             try:
                 await self._flush()
-            except DeviceError as exc:
-                await self._lost(str(exc))
+            except DeviceError:
+                self._written = None
 
     async def _flush(self) -> None:
-        if self._wanted is not None and self._wanted != self._written:
-            await self.module.write_outputs(self._wanted)
-            self._written = self._wanted
+        if self._wanted is None or self.last_inputs is None:
+            return
+        effective, refused = interlock(self._wanted, self.last_inputs)
+        if refused:
+            log.warning("io.interlock", device=self.reporter.health.name, reason=refused)
+            self._wanted = replace(self._wanted, barrier="hold")
+        if effective != self._written:
+            self._written = None
+            await self.module.write_outputs(effective)
+            self._written = effective
