@@ -115,7 +115,54 @@ def interlock(wanted: LaneOutputs, inputs: LaneInputs) -> tuple[LaneOutputs, str
     return wanted, refused
 
 
-class IoLink:
+class Supervised:
+    """Connect, run a session until it fails, report, back off, reconnect; forever.
+
+    Subclasses give ``_connect`` (raise :class:`DeviceError` to retry later),
+    ``_session`` (returns only by raising) and ``_after_loss`` (clean up, best effort).
+    """
+
+    def __init__(self, reporter: HealthReporter, backoff: Backoff) -> None:
+        self.reporter = reporter
+        self.backoff = backoff
+        self._delays = backoff.delays()
+        self._connected = False
+        self.alive_at = time.monotonic()
+
+    @property
+    def connected(self) -> bool:
+        return self._connected
+
+    async def run(self) -> None:
+        while True:
+            self.alive_at = time.monotonic()
+            try:
+                if not self._connected:
+                    await self._connect()
+                    self._connected = True
+                await self._session()
+            except DeviceError as exc:
+                self._connected = False
+                await self.reporter.down(str(exc))
+                await self._after_loss()
+            await asyncio.sleep(next(self._delays))
+
+    async def _healthy(self) -> None:
+        """The device answered properly: report it and reset the backoff."""
+        self._delays = self.backoff.delays()
+        await self.reporter.up()
+
+    async def _connect(self) -> None:
+        raise NotImplementedError
+
+    async def _session(self) -> None:
+        raise NotImplementedError
+
+    async def _after_loss(self) -> None:
+        raise NotImplementedError
+
+
+class IoLink(Supervised):
     """Polls an :class:`IoModule` and writes its outputs, surviving link loss.
 
     ``on_inputs`` gets every successful reading (the runtime de-duplicates), so the
@@ -139,22 +186,14 @@ class IoLink:
         backoff: Backoff = Backoff(),
         fault_after_s: float = 0.5,
     ) -> None:
+        super().__init__(reporter, backoff)
         self.module = module
-        self.reporter = reporter
         self._on_inputs = on_inputs
         self.poll_interval_s = poll_interval_s
-        self.backoff = backoff
         self.fault_after_s = fault_after_s
-        self._connected = False
         self._wanted: LaneOutputs | None = None
         self._written: LaneOutputs | None = None
-        self._delays = backoff.delays()
         self.last_inputs: LaneInputs | None = None
-        self.alive_at = time.monotonic()
-
-    @property
-    def connected(self) -> bool:
-        return self._connected
 
     @property
     def wanted(self) -> LaneOutputs | None:
@@ -165,19 +204,11 @@ class IoLink:
         """The outputs as last written to the module (after the interlock)."""
         return self._written
 
-    async def run(self) -> None:
-        while True:
-            self.alive_at = time.monotonic()
-            try:
-                if not self._connected:
-                    await self.module.connect()
-                    self._connected, self._written = True, None
-                await self._poll_until_lost()
-            except DeviceError as exc:
-                await self._lost(str(exc))
-            await asyncio.sleep(next(self._delays))
+    async def _connect(self) -> None:
+        await self.module.connect()
+        self._written = None
 
-    async def _poll_until_lost(self) -> None:
+    async def _session(self) -> None:
         last_ok, reason = time.monotonic(), "no reading yet"
         while True:
             self.alive_at = time.monotonic()
@@ -194,8 +225,7 @@ class IoLink:
                 reason = str(exc)
             else:
                 last_ok = time.monotonic()
-                self._delays = self.backoff.delays()
-                await self.reporter.up()
+                await self._healthy()
             await asyncio.sleep(self.poll_interval_s)
 
     async def _poll_once(self) -> None:
@@ -204,10 +234,8 @@ class IoLink:
         await self._on_inputs(inputs)
         await self._flush()
 
-    async def _lost(self, reason: str) -> None:
-        self._connected = False
+    async def _after_loss(self) -> None:
         self.last_inputs = None
-        await self.reporter.down(reason)
         self._wanted = SAFE_OUTPUTS
         try:  # rule 3: safe state where the hardware still answers
             await asyncio.wait_for(self.module.write_outputs(SAFE_OUTPUTS), timeout=0.3)

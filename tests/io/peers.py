@@ -145,3 +145,9 @@ class PtyPair(Process):
             if time.monotonic() > deadline or self.proc.poll() is not None:
                 raise RuntimeError(f"socat did not make {self.a} and {self.b}")
             time.sleep(0.02)
+
+
+def serial_peer(tmp: Path, port: Path, tag: str = "serial") -> JsonPeer:
+    """A scripted board (ACKs frames) that can also type like a QR scanner."""
+    return JsonPeer([PYTHON, "-m", "gated.devices.serial.peer", "--port", str(port)],
+                    tmp / f"{tag}.log")
