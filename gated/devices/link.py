@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, replace
-from typing import Awaitable, Callable, Iterator
 
 import structlog
 
@@ -217,7 +217,7 @@ class IoLink(Supervised):
                 raise DeviceError(f"no valid reply for {self.fault_after_s:.1f} s: {reason}")
             try:
                 await asyncio.wait_for(self._poll_once(), timeout=budget)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 raise DeviceError(f"no valid reply for {self.fault_after_s:.1f} s: {reason}") from None
             except DeviceError as exc:
                 if not getattr(self.module, "link_up", True):
@@ -239,7 +239,7 @@ class IoLink(Supervised):
         self._wanted = SAFE_OUTPUTS
         try:  # rule 3: safe state where the hardware still answers
             await asyncio.wait_for(self.module.write_outputs(SAFE_OUTPUTS), timeout=0.3)
-        except (DeviceError, asyncio.TimeoutError):
+        except (TimeoutError, DeviceError):
             pass
         self._written = None
         try:

@@ -9,7 +9,7 @@ import pytest
 
 from tests.io.peers import JsonPeer, PtyPair, free_port, modbus_peer
 
-for tool in ("socat",):
+for tool in ("socat", "mbpoll"):
     if shutil.which(tool) is None:  # pragma: no cover - CI installs it
         raise RuntimeError(f"{tool} is needed by tests/io (apt-get install {tool})")
 

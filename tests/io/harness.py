@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from gated.devices.interfaces import LaneInputs
 from gated.devices.link import Backoff, Health, HealthReporter, IoLink

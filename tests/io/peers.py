@@ -16,8 +16,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 PYTHON = sys.executable
 WAIT_S = 15.0  # upper bound for anything a peer should do "soon"

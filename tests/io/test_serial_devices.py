@@ -10,8 +10,7 @@ from structlog.testing import capture_logs
 
 from gated.devices.link import Backoff, Health, HealthReporter
 from gated.devices.link_serial import BoardLink, ScannerLink
-from gated.devices.serial import (SerialBoardConfig, SerialScannerConfig, build_board,
-                                  build_scanner)
+from gated.devices.serial import SerialBoardConfig, SerialScannerConfig, build_board, build_scanner
 from tests.io.harness import Seen
 from tests.io.peers import PtyPair, serial_peer
 
@@ -85,7 +84,7 @@ def test_board_retries_garbage_and_nak_then_carries_on(tmp_path, pty_pair, stop_
                     await link.show(f"text after {mode}")
                     await peer.aevent(lambda e: e.get("cmd") == "T", mark)
                     peer.request({"op": "mode", "mode": "normal"})
-                    await seen.until(lambda: link.shown == f"text after {mode}", what=mode)
+                    await seen.until(lambda m=mode: link.shown == f"text after {m}", what=mode)
                 rejected = [e for e in logs if e["event"] == "board.rejected"]
                 assert rejected and all(e["device"] == "board" and e["reason"] for e in rejected)
             peer.request({"op": "mode", "mode": "nak_bad_data"})

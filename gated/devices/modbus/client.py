@@ -11,13 +11,14 @@ import asyncio
 import logging
 import os
 import time
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import structlog
 from pymodbus.client import AsyncModbusSerialClient, AsyncModbusTcpClient
 from pymodbus.constants import ExcCodes
 from pymodbus.exceptions import ConnectionException, ModbusException
-from pymodbus.framer import FramerType
+from pymodbus.framer import FramerRTU, FramerType
 
 from gated.devices.interfaces import DeviceError, LaneInputs, LaneOutputs
 from gated.devices.modbus import mapping as m
@@ -37,23 +38,39 @@ READERS = {
 
 
 class RxTrace:
-    """Counts bytes received since the last request, to explain a missing reply."""
+    """Keeps the bytes received since the last request, to explain a missing reply."""
 
-    def __init__(self) -> None:
+    def __init__(self, transport: str, device_id: int) -> None:
+        self.transport, self.device_id = transport, device_id
         self.received = bytearray()
 
     def __call__(self, sending: bool, data: bytes) -> bytes:
         if sending:
             self.received.clear()
-        else:
-            self.received.extend(data[:64])
+        elif len(self.received) < 512:
+            self.received.extend(data)
         return data
 
     def explain(self, timeout_s: float) -> str:
-        if not self.received:
+        rx = bytes(self.received)
+        if not rx:
             return f"no reply within {timeout_s * 1000:.0f} ms"
-        head = bytes(self.received[:16]).hex(" ")
-        return f"rejected {len(self.received)} bytes that are no valid reply (garbage, short or oversized frame): {head}"
+        unit = wrong_unit(self.transport, rx, self.device_id)
+        if unit is not None:
+            return f"reply from the wrong unit id {unit} (expected {self.device_id}), ignored"
+        return (f"rejected {len(rx)} bytes that are no valid reply (garbage, short or oversized "
+                f"frame): {rx[:16].hex(' ')}")
+
+
+def wrong_unit(transport: str, rx: bytes, device_id: int) -> int | None:
+    """The unit id of a well-formed reply addressed from another unit, else None."""
+    if transport == "tcp":
+        ok = len(rx) >= 8 and rx[2:4] == b"\0\0" and int.from_bytes(rx[4:6], "big") == len(rx) - 6
+        unit = rx[6] if ok else None
+    else:
+        ok = len(rx) >= 4 and FramerRTU.check_CRC(rx[:-2], int.from_bytes(rx[-2:], "big"))
+        unit = rx[0] if ok else None
+    return unit if unit is not None and unit != device_id else None
 
 
 def exception_reason(what: str, code: int) -> str:
@@ -76,7 +93,7 @@ class ModbusIo:
         self.poll_interval_s = (cfg.poll_interval_ms or profile.poll_interval_ms) / 1000
         self._reads = m.plan_reads(m.input_points(profile))
         self._client: Any = None
-        self._trace = RxTrace()
+        self._trace = RxTrace(cfg.transport, cfg.device_id)
         self._lock = asyncio.Lock()
         self._state = m.DriveState()
         self._light = "red"
@@ -117,7 +134,7 @@ class ModbusIo:
         client = self._make_client()
         try:
             ok = await asyncio.wait_for(client.connect(), self.cfg.connect_timeout_ms / 1000)
-        except (asyncio.TimeoutError, OSError, ModbusException) as exc:
+        except (TimeoutError, OSError, ModbusException) as exc:
             client.close()
             raise self._fail(f"cannot connect to {self.target}: {exc or 'timeout'}") from None
         if not ok:
@@ -193,11 +210,11 @@ class ModbusIo:
     async def _write(self, w: m.Write) -> None:
         c, dev = self._connected_client(), self.cfg.device_id
         if w.table == "coil" and len(w.values) == 1:
-            call = lambda: c.write_coil(w.start, bool(w.values[0]), device_id=dev)  # noqa: E731
+            call = lambda: c.write_coil(w.start, bool(w.values[0]), device_id=dev)
         elif w.table == "coil":
-            call = lambda: c.write_coils(w.start, [bool(v) for v in w.values], device_id=dev)  # noqa: E731
+            call = lambda: c.write_coils(w.start, [bool(v) for v in w.values], device_id=dev)
         else:
-            call = lambda: c.write_register(w.start, w.values[0], device_id=dev)  # noqa: E731
+            call = lambda: c.write_register(w.start, w.values[0], device_id=dev)
         await self._call(f"write {w.table} {w.start}={list(w.values)}", call)
 
     def _connected_client(self) -> Any:
@@ -211,11 +228,10 @@ class ModbusIo:
         except ConnectionException as exc:
             raise self._fail(f"{what}: connection lost: {exc}") from None
         except ModbusException as exc:
-            text = str(exc)
-            if "device id" in text:
-                raise self._fail(f"{what}: reply from the wrong unit id ({text})") from None
+            if "device id" in str(exc):
+                raise self._fail(f"{what}: reply from the wrong unit id ({exc})") from None
             raise self._fail(f"{what}: {self._trace.explain(self.timeout_s)}") from None
-        except (OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, OSError) as exc:
             raise self._fail(f"{what}: {exc or 'timeout'}") from None
         if rsp.isError():
             raise self._fail(exception_reason(what, rsp.exception_code))

@@ -6,8 +6,8 @@ coil or discrete input is 0/1 and a register is its 16-bit value.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Mapping
 
 from gated.devices.interfaces import BarrierCommand, LaneInputs, LaneOutputs
 from gated.devices.modbus.profile import (

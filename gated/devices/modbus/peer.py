@@ -53,8 +53,8 @@ def build_device(profile: ModbusProfile, device_id: int, action) -> SimDevice:
     points = m.input_points(profile) + list(m.output_points(profile).values())
     top = {t: max([p.address for p in points if p.table == t], default=0) + 16
            for t in ("coil", "discrete_input", "holding_register", "input_register")}
-    bits = lambda t: [SimData(0, values=[False] * top[t], datatype=DataType.BITS)]  # noqa: E731
-    regs = lambda t: [SimData(0, values=[0] * top[t], datatype=DataType.REGISTERS)]  # noqa: E731
+    bits = lambda t: [SimData(0, values=[False] * top[t], datatype=DataType.BITS)]
+    regs = lambda t: [SimData(0, values=[0] * top[t], datatype=DataType.REGISTERS)]
     blocks = (bits("coil"), bits("discrete_input"), regs("holding_register"), regs("input_register"))
     return SimDevice(device_id, simdata=blocks, action=action)
 
