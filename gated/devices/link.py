@@ -1,23 +1,26 @@
-"""Link supervision shared by every device: connect, poll, detect loss, back off, recover.
+"""Link supervision of the lane's devices: connect, poll, detect loss, back off, recover.
 
-A link owns one driver. It reports health transitions through callbacks so the runtime
-can raise ``device.fault`` / ``device.recovered``; it never raises into the runtime. The
-backoff is exponential with a cap, reset after the device answered properly again.
-
-:class:`IoLink` supervises the lane's I/O module (this module); the serial message board
-and QR scanner links are in :mod:`gated.devices.link_serial`.
+:class:`IoLink` supervises the I/O module. :class:`BoardLink` and :class:`ScannerLink`
+(defined in :mod:`gated.devices.link_serial`) and the shared pieces (:class:`Backoff`,
+:class:`Health`, :class:`HealthReporter`, in :mod:`gated.devices.supervision`) are
+importable from here too.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 import structlog
 
 from gated.devices.interfaces import DeviceError, IoModule, LaneInputs, LaneOutputs
+from gated.devices.link_serial import BoardLink, ScannerLink
+from gated.devices.supervision import Backoff, Health, HealthReporter, Supervised
+
+__all__ = ["SAFE_OUTPUTS", "Backoff", "BoardLink", "Health", "HealthReporter", "IoLink",
+           "ScannerLink", "interlock"]
 
 log = structlog.get_logger()
 
@@ -25,79 +28,6 @@ log = structlog.get_logger()
 #: contact, red light). Written where the hardware still answers, and after recovery
 #: until the runtime writes the controller's outputs again.
 SAFE_OUTPUTS = LaneOutputs(barrier="hold", light="red")
-
-
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    initial_s: float = 0.2
-    factor: float = 2.0
-    max_s: float = 10.0
-
-    def delays(self) -> Iterator[float]:
-        d = self.initial_s
-        while True:
-            yield d
-            d = min(d * self.factor, self.max_s)
-
-
-@dataclass
-class Health:
-    """What the lane and ``gatectl status`` show for a device."""
-
-    name: str
-    kind: str
-    ok: bool = False
-    detail: str = "not connected yet"
-    since: float = 0.0  # wall clock of the last transition
-    faults: int = 0
-
-    def to_dict(self) -> dict:
-        return {
-            "name": self.name,
-            "kind": self.kind,
-            "ok": self.ok,
-            "detail": self.detail,
-            "since": self.since,
-            "faults": self.faults,
-        }
-
-
-class HealthReporter:
-    """Tracks one device's health and calls back only on transitions."""
-
-    def __init__(
-        self,
-        health: Health,
-        on_fault: Callable[[str, str], Awaitable[None]],
-        on_recovered: Callable[[str], Awaitable[None]],
-    ) -> None:
-        self.health = health
-        self._on_fault = on_fault
-        self._on_recovered = on_recovered
-        self._reported_fault = False
-
-    async def up(self, detail: str = "ok") -> None:
-        h = self.health
-        was_faulty = self._reported_fault
-        if h.ok and not was_faulty and h.detail == detail:
-            return
-        h.ok, h.detail, h.since = True, detail, time.time()
-        self._reported_fault = False
-        if was_faulty:
-            log.info("device.recovered", device=h.name)
-            await self._on_recovered(h.name)
-
-    async def down(self, reason: str) -> None:
-        h = self.health
-        if self._reported_fault and h.detail == reason:
-            return
-        first = not self._reported_fault
-        h.ok, h.detail, h.since = False, reason, time.time()
-        self._reported_fault = True
-        if first:
-            h.faults += 1
-            log.warning("device.fault", device=h.name, reason=reason)
-            await self._on_fault(h.name, reason)
 
 
 def interlock(wanted: LaneOutputs, inputs: LaneInputs) -> tuple[LaneOutputs, str | None]:
@@ -113,53 +43,6 @@ def interlock(wanted: LaneOutputs, inputs: LaneInputs) -> tuple[LaneOutputs, str
     if wanted.light == "green" and not inputs.open_limit:
         wanted = replace(wanted, light="red")
     return wanted, refused
-
-
-class Supervised:
-    """Connect, run a session until it fails, report, back off, reconnect; forever.
-
-    Subclasses give ``_connect`` (raise :class:`DeviceError` to retry later),
-    ``_session`` (returns only by raising) and ``_after_loss`` (clean up, best effort).
-    """
-
-    def __init__(self, reporter: HealthReporter, backoff: Backoff) -> None:
-        self.reporter = reporter
-        self.backoff = backoff
-        self._delays = backoff.delays()
-        self._connected = False
-        self.alive_at = time.monotonic()
-
-    @property
-    def connected(self) -> bool:
-        return self._connected
-
-    async def run(self) -> None:
-        while True:
-            self.alive_at = time.monotonic()
-            try:
-                if not self._connected:
-                    await self._connect()
-                    self._connected = True
-                await self._session()
-            except DeviceError as exc:
-                self._connected = False
-                await self.reporter.down(str(exc))
-                await self._after_loss()
-            await asyncio.sleep(next(self._delays))
-
-    async def _healthy(self) -> None:
-        """The device answered properly: report it and reset the backoff."""
-        self._delays = self.backoff.delays()
-        await self.reporter.up()
-
-    async def _connect(self) -> None:
-        raise NotImplementedError
-
-    async def _session(self) -> None:
-        raise NotImplementedError
-
-    async def _after_loss(self) -> None:
-        raise NotImplementedError
 
 
 class IoLink(Supervised):
@@ -225,11 +108,11 @@ class IoLink(Supervised):
                 reason = str(exc)
             else:
                 last_ok = time.monotonic()
-                await self._healthy()
             await asyncio.sleep(self.poll_interval_s)
 
     async def _poll_once(self) -> None:
         inputs = await self.module.read_inputs()
+        await self._healthy()  # before the reading, so the lane sees "up" then the inputs
         self.last_inputs = inputs
         await self._on_inputs(inputs)
         await self._flush()
@@ -238,7 +121,7 @@ class IoLink(Supervised):
         self.last_inputs = None
         self._wanted = SAFE_OUTPUTS
         try:  # rule 3: safe state where the hardware still answers
-            await asyncio.wait_for(self.module.write_outputs(SAFE_OUTPUTS), timeout=0.3)
+            await asyncio.wait_for(self.module.write_outputs(SAFE_OUTPUTS), timeout=0.5)
         except (TimeoutError, DeviceError):
             pass
         self._written = None

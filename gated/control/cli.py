@@ -1,0 +1,174 @@
+"""``gatectl``: the lane technician's command line.
+
+Talks to the running daemon over its control socket; ``config check`` works offline.
+Exit status: 0 ok, 1 daemon unreachable or request refused, 2 usage or config problems.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Callable
+
+from gated.config import ConfigError, load_config
+from gated.control import render
+from gated.control.client import Client, NotRunning, Refused, default_socket
+
+EXAMPLES = """examples:
+  gatectl status
+  gatectl events --limit 50
+  gatectl events --follow
+  gatectl open --operator nguyen.van.a --reason "paper pass checked"
+  gatectl mode manual --operator nguyen.van.a --reason "camera cleaning"
+  gatectl passes lookup 29C-123.45
+  gatectl config check /etc/gated/lane.toml
+"""
+
+
+def _out(args, data, human: Callable[[object], str]) -> None:
+    print(json.dumps(data, ensure_ascii=False) if args.json else human(data))
+
+
+def cmd_status(client: Client, args) -> int:
+    _out(args, client.call("status"), render.status_text)
+    return 0
+
+
+def cmd_events(client: Client, args) -> int:
+    if not args.follow:
+        _out(args, client.call("events", limit=args.limit), render.event_rows)
+        return 0
+    try:
+        for msg in client.stream("events.follow", limit=args.limit):
+            event = msg.get("event", {})
+            if args.json:
+                print(json.dumps(event, ensure_ascii=False), flush=True)
+            else:
+                print(render.event_rows([event]).split("\n", 1)[1], flush=True)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def cmd_open(client: Client, args) -> int:
+    res = client.call("open", operator=args.operator, reason=args.reason)
+    _out(args, res, lambda r: f"{r['message']} (passage {r.get('passage_id')})")
+    return 0
+
+
+def cmd_mode(client: Client, args) -> int:
+    res = client.call("mode", mode=args.mode, operator=args.operator, reason=args.reason)
+    _out(args, res, lambda r: f"mode {r['mode']} (was {r['was']})")
+    return 0
+
+
+def _lookup_text(r: dict) -> str:
+    head = f"{r['display']}  ({r['plate']}, {r['country'] or 'unknown format'})"
+    rows = render.table(r["passes"], [("id", "PASS"), ("plate", "PLATE"), ("match", "MATCH"),
+                                      ("status", "STATUS"), ("direction", "DIR"),
+                                      ("valid_to", "VALID TO"), ("problem", "PROBLEM")])
+    w = r["would_decide"]
+    return f"{head}\n{rows}\nwould decide: {w['result']} [{', '.join(w['reasons'])}]"
+
+
+def cmd_passes_lookup(client: Client, args) -> int:
+    _out(args, client.call("passes.lookup", plate=args.plate), _lookup_text)
+    return 0
+
+
+def cmd_config_check(args) -> int:
+    status = 0
+    for path in args.files:
+        try:
+            loaded = load_config(path)
+        except ConfigError as exc:
+            for problem in exc.problems:
+                print(problem)
+            status = 2
+            continue
+        print(f"{path}: ok (lane {loaded.config.lane.site}/{loaded.config.lane.id})")
+    return status
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS: an option given before the subcommand is not reset by the subparser
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                        help="machine-readable JSON output")
+    common.add_argument("--socket", default=argparse.SUPPRESS,
+                        help="control socket (default $GATED_SOCKET or /run/gated/control.sock)")
+    common.add_argument("--config", default=argparse.SUPPRESS,
+                        help="lane config: use its [control] socket")
+    p = argparse.ArgumentParser(prog="gatectl", description="Lane technician's CLI for gated.",
+                                epilog=EXAMPLES, formatter_class=argparse.RawTextHelpFormatter,
+                                parents=[common])
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name, help_, fn, example, **kw):
+        sp = sub.add_parser(name, help=help_, parents=[common], epilog=f"example: {example}",
+                            description=help_, **kw)
+        sp.set_defaults(fn=fn)
+        return sp
+
+    add("status", "lane state, devices, outbox, last events", cmd_status, "gatectl status")
+    ev = add("events", "recent events (or follow new ones)", cmd_events, "gatectl events -f")
+    ev.add_argument("--follow", "-f", action="store_true", help="keep printing new events")
+    ev.add_argument("--limit", "-n", type=int, default=20, help="how many recent events")
+    op = add("open", "open the barrier by hand (audited)", cmd_open,
+             'gatectl open --operator nguyen.van.a --reason "paper pass checked"')
+    md = add("mode", "set the lane mode (audited)", cmd_mode,
+             'gatectl mode manual --operator nguyen.van.a --reason "camera cleaning"')
+    md.add_argument("mode", choices=["auto", "manual", "closed"])
+    for sp in (op, md):
+        sp.add_argument("--operator", required=True, help="who does this (your login name)")
+        sp.add_argument("--reason", required=True, help="why (kept in the audit log)")
+    ps = sub.add_parser("passes", help="synced passes", parents=[common])
+    ps_sub = ps.add_subparsers(dest="passes_command", required=True, metavar="SUBCOMMAND")
+    lk = ps_sub.add_parser("lookup", help="passes matching a plate, and the decision now",
+                           parents=[common], epilog="example: gatectl passes lookup 29C-123.45")
+    lk.add_argument("plate")
+    lk.set_defaults(fn=cmd_passes_lookup)
+    cf = sub.add_parser("config", help="configuration files", parents=[common])
+    cf_sub = cf.add_subparsers(dest="config_command", required=True, metavar="SUBCOMMAND")
+    ck = cf_sub.add_parser("check", help="validate lane config files (exit 2 on problems)",
+                           parents=[common],
+                           epilog="example: gatectl config check /etc/gated/lane.toml")
+    ck.add_argument("files", nargs="+")
+    ck.set_defaults(fn=cmd_config_check, offline=True)
+    return p
+
+
+def _socket_path(args) -> str:
+    if args.socket:
+        return args.socket
+    if args.config:
+        try:
+            return str(load_config(args.config).config.control.socket)
+        except ConfigError as exc:
+            raise NotRunning(exc.problems[0]) from None
+    return default_socket()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    for name, default in (("json", False), ("socket", None), ("config", None)):
+        if not hasattr(args, name):
+            setattr(args, name, default)
+    if getattr(args, "offline", False):
+        return args.fn(args)
+    try:
+        return args.fn(Client(Path(_socket_path(args))), args)
+    except NotRunning as exc:
+        print(f"gatectl: {exc}", file=sys.stderr)
+        return 1
+    except Refused as exc:
+        print(f"gatectl: refused: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

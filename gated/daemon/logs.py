@@ -1,0 +1,43 @@
+"""Structured logs: one JSON line per event on stdout (journald keeps them).
+
+Every line carries ``site`` and ``lane``; lane events add ``event_id``, ``seq`` and
+``passage_id``. ``format = "console"`` prints the same lines readably for the demo.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import structlog
+
+_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING,
+           "error": logging.ERROR}
+
+
+def _drop_none(_, __, event_dict: dict) -> dict:
+    return {k: v for k, v in event_dict.items() if v is not None}
+
+
+def setup(level: str = "info", fmt: str = "json", **context: str) -> None:
+    """Configure structlog for the daemon; ``context`` (site, lane) goes on every line."""
+    renderer = (
+        structlog.dev.ConsoleRenderer(colors=sys.stdout.isatty(), pad_event_to=24)
+        if fmt == "console"
+        else structlog.processors.JSONRenderer(ensure_ascii=False)
+    )
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=False),
+            _drop_none,
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(_LEVELS[level]),
+        logger_factory=structlog.PrintLoggerFactory(sys.stdout),
+        cache_logger_on_first_use=False,
+    )
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(**context)

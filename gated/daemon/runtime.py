@@ -1,0 +1,254 @@
+"""The imperative shell around the pure lane controller.
+
+One actor task owns the controller state. Every input (I/O readings, plate votes, QR
+scans, operator and central commands, device faults, ticks) goes through
+:meth:`LaneRuntime.submit` and is handled in order:
+
+1. ``step()`` the controller (pure);
+2. commit its events to SQLite (one transaction, ``synchronous=FULL``);
+3. only then drive the outputs derived from the new state.
+
+If the store refuses the commit, the step is replayed with the store marked down (no
+automatic grants), its events wait in memory, and a probe retries the store until it
+works again; nothing is lost and nothing depends on an unrecorded event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import structlog
+
+from gated.core.ids import uuid7
+from gated.core.lane import board_text, desired_outputs, initial_state, step
+from gated.core.lane.model import (
+    DeviceDown,
+    DeviceUp,
+    EventDraft,
+    IoReading,
+    LaneInput,
+    LaneParams,
+    Now,
+    StepResult,
+    Tick,
+    World,
+)
+from gated.core.passes import PassBook
+from gated.devices.interfaces import LaneInputs, LaneOutputs
+from gated.store import AsyncStore, StoreError
+
+log = structlog.get_logger()
+
+MAX_BUFFERED = 100_000  # events held in memory while the store is down
+
+
+@dataclass
+class Bus:
+    """Fan-out of committed events to followers (gatectl events --follow, the uplink)."""
+
+    followers: set[asyncio.Queue] = field(default_factory=set)
+    listeners: list[Callable[[dict], None]] = field(default_factory=list)
+
+    def publish(self, event: dict) -> None:
+        for q in list(self.followers):
+            if q.qsize() < 1000:
+                q.put_nowait(event)
+        for fn in self.listeners:
+            fn(event)
+
+
+class LaneRuntime:
+    def __init__(self, params: LaneParams, astore: AsyncStore, passes: PassBook) -> None:
+        self.params = params
+        self.astore = astore
+        self.passes = passes
+        self.state = initial_state()
+        self.outputs: LaneOutputs | None = None
+        self.board = ""
+        self.bus = Bus()
+        self.store_ok = True
+        self.store_error = ""
+        self._buffer: list[EventDraft] = []
+        self._buffer_used: list[str] = []
+        self._inbox: asyncio.Queue[tuple[LaneInput, asyncio.Future | None]] = asyncio.Queue()
+        self.alive_at = time.monotonic()
+        self.drive_outputs: Callable[[LaneOutputs], Any] = lambda o: None
+        self.show_board: Callable[[str], Any] = lambda t: None
+        self.last_inputs: LaneInputs | None = None
+        self.recent: list[dict] = []
+        self.new_id: Callable[[], str] = uuid7
+
+    # ------------------------------------------------------------------ inputs
+    async def submit(self, inp: LaneInput) -> StepResult:
+        """Queue an input and wait until it is handled (events committed, outputs driven)."""
+        fut: asyncio.Future = asyncio.get_running_loop().create_future()
+        await self._inbox.put((inp, fut))
+        return await fut
+
+    def submit_nowait(self, inp: LaneInput) -> None:
+        self._inbox.put_nowait((inp, None))
+
+    async def on_inputs(self, inputs: LaneInputs) -> None:
+        """From the I/O link: only changes (and the first reading) reach the controller."""
+        if inputs != self.last_inputs or self.state.io is None:
+            self.last_inputs = inputs
+            self.submit_nowait(IoReading(inputs))
+
+    async def on_io_fault(self, device: str, reason: str) -> None:
+        self.last_inputs = None
+        self.submit_nowait(DeviceDown(device, "io", reason))
+
+    async def on_io_recovered(self, device: str) -> None:
+        self.submit_nowait(DeviceUp(device, "io"))
+
+    def device_callbacks(self, kind: str):
+        """(on_fault, on_recovered) for a :class:`HealthReporter` of another device kind."""
+
+        async def down(device: str, reason: str) -> None:
+            self.submit_nowait(DeviceDown(device, kind, reason))
+
+        async def up(device: str) -> None:
+            self.submit_nowait(DeviceUp(device, kind))
+
+        return down, up
+
+    # ------------------------------------------------------------------- actor
+    async def run(self) -> None:
+        while True:
+            inp, fut = await self._inbox.get()
+            try:
+                res = await self._handle(inp)
+            except Exception as exc:  # never let one bad input kill the lane
+                log.exception("lane.input_failed", input=type(inp).__name__)
+                if fut is not None and not fut.done():
+                    fut.set_exception(exc)
+            else:
+                if fut is not None and not fut.done():
+                    fut.set_result(res)
+            finally:
+                self.alive_at = time.monotonic()
+
+    async def tick_forever(self, interval_s: float) -> None:
+        while True:
+            await asyncio.sleep(interval_s)
+            if self._inbox.empty():
+                self.submit_nowait(Tick())
+
+    def idle(self) -> bool:
+        return self._inbox.empty()
+
+    def _step(self, state, inp: LaneInput) -> StepResult:
+        world = World(Now(time.monotonic(), time.time()), self.passes, self.new_id)
+        return step(state, inp, self.params, world)
+
+    async def _handle(self, inp: LaneInput) -> StepResult:
+        res = self._step(self.state, inp)
+        if (res.events or res.effects) and not await self._commit(res):
+            down = self._step(self.state, DeviceDown("store", "store", self.store_error))
+            again = self._step(down.state, inp)
+            res = StepResult(again.state, down.events + again.events, again.reply, again.effects)
+            self._hold(res)
+        self._adopt(res)
+        await self._drive()
+        return res
+
+    async def _commit(self, res: StepResult) -> bool:
+        if not self.store_ok:
+            self._hold(res)
+            return True
+        used = [e.pass_id for e in res.effects]
+        try:
+            stored = await self.astore.run(self.astore.store.append, res.events, used_passes=used)
+        except StoreError as exc:
+            self.store_ok, self.store_error = False, str(exc)
+            log.error("store.failed", error=str(exc))
+            return False
+        for event in stored:
+            self._announce(event)
+        return True
+
+    def _hold(self, res: StepResult) -> None:
+        room = MAX_BUFFERED - len(self._buffer)
+        if room < len(res.events):
+            log.error("store.buffer_full", dropped=len(res.events) - room)
+        self._buffer.extend(res.events[: max(room, 0)])
+        self._buffer_used.extend(e.pass_id for e in res.effects)
+        for d in res.events:
+            self._announce({"id": d.id, "seq": None, "ts": d.ts, "type": d.type,
+                            "passage_id": d.passage_id, **d.body}, buffered=True)
+
+    def _announce(self, event: dict, buffered: bool = False) -> None:
+        log.info(event["type"], event_id=event["id"], seq=event.get("seq"),
+                 passage_id=event.get("passage_id"), buffered=buffered or None,
+                 **_summary(event))
+        self.recent = [*self.recent[-49:], event]
+        self.bus.publish(event)
+
+    def _adopt(self, res: StepResult) -> None:
+        self.state = res.state
+        for eff in res.effects:
+            used = self.passes.get(eff.pass_id)
+            if used is not None:
+                self.passes = self.passes.with_pass(used.model_copy(update={"status": "used"}))
+
+    async def _drive(self) -> None:
+        outputs = desired_outputs(self.state, self.params, time.monotonic())
+        if outputs is not None and outputs != self.outputs:
+            log.info("lane.outputs", barrier=outputs.barrier, light=outputs.light,
+                     phase=str(self.state.phase))
+            self.outputs = outputs
+            await _maybe_await(self.drive_outputs(outputs))
+        text = board_text(self.state)
+        if text != self.board:
+            self.board = text
+            await _maybe_await(self.show_board(text))
+
+    # ------------------------------------------------------------- store probe
+    async def recover_store(self, reopen: Callable[[], None], interval_s: float = 5.0) -> None:
+        """While the store is down: retry it, flush the buffered events, then say so."""
+        while True:
+            await asyncio.sleep(interval_s)
+            if self.store_ok:
+                continue
+            try:
+                await self.astore.run(reopen)
+                stored = await self.astore.run(
+                    self.astore.store.append, self._buffer, used_passes=self._buffer_used
+                )
+            except StoreError as exc:
+                self.store_error = str(exc)
+                continue
+            log.info("store.flushed", events=len(stored))
+            self._buffer, self._buffer_used = [], []
+            self.store_ok = True
+            for event in stored:
+                self.bus.publish(event)
+            self.submit_nowait(DeviceUp("store", "store"))
+
+    @property
+    def buffered(self) -> int:
+        return len(self._buffer)
+
+
+async def _maybe_await(value) -> None:
+    if asyncio.iscoroutine(value):
+        await value
+
+
+def _summary(event: dict) -> dict:
+    """A few readable fields for the log line (the full event is in the store)."""
+    out: dict = {}
+    vehicle = event.get("vehicle") or {}
+    if vehicle.get("plate"):
+        out["plate"] = vehicle["plate"]
+    decision = event.get("decision") or {}
+    if decision:
+        out["result"] = decision.get("result")
+        out["reasons"] = decision.get("reasons")
+    for key in ("device", "reason", "to", "operator", "action"):
+        if key in event:
+            out[key] = event[key]
+    return out
