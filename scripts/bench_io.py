@@ -25,14 +25,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gated.devices.interfaces import LaneOutputs  # noqa: E402
-from tests.io.harness import modbus_cfg, running_link  # noqa: E402
-from tests.io.peers import PtyPair, free_port, modbus_peer  # noqa: E402
+from gated.devices.interfaces import LaneOutputs
+from tests.io.harness import modbus_cfg, running_link
+from tests.io.peers import PtyPair, free_port, modbus_peer
 
 
 def summary(samples_s: list[float]) -> dict:
     ms = sorted(x * 1000 for x in samples_s)
-    pick = lambda q: ms[min(len(ms) - 1, int(q * len(ms)))]  # noqa: E731
+    pick = lambda q: ms[min(len(ms) - 1, int(q * len(ms)))]
     return {"n": len(ms), "p50": pick(0.50), "p99": pick(0.99), "max": ms[-1],
             "mean": statistics.fmean(ms)}
 

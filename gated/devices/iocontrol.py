@@ -1,19 +1,16 @@
-"""``gatectl io`` on the daemon side: show the lane's I/O, pulse one output for a technician.
+"""``gatectl io`` on the daemon side, pure: show the lane's I/O, check a technician's pulse.
 
-Pure except :func:`pulse_output`. The control socket hands a request (a JSON object) and
-an :class:`IoView` of the lane to :func:`handle_io_request`; it answers the returned
-response and, for an accepted pulse, runs :func:`pulse_output` on the lane's IoLink and
-records the returned event (safety rule 8).
+The control-socket handlers in :mod:`gated.devices.io_handlers` build an :class:`IoView`
+of the lane, call :func:`show` or :func:`check_pulse`, and run :func:`pulse_output` on
+the lane's IoLink for an accepted pulse. Commands (the socket's ``{"cmd", "args"}``)::
 
-Requests::
-
-    {"cmd": "io.show"}
-    {"cmd": "io.pulse", "output": "barrier_open", "ms": 500, "confirm": true,
-     "operator": "tuan", "reason": "wiring check"}
+    {"cmd": "io", "args": {}}
+    {"cmd": "io.pulse", "args": {"output": "barrier_open", "ms": 500, "confirm": true,
+                                 "operator": "tuan", "reason": "wiring check"}}
 
 A pulse is refused unless the lane is in manual mode, the I/O link is up with known
 inputs, and the safety loop is free; green is refused unless the open limit switch
-confirms the barrier open (rule 2).
+confirms the barrier open (rule 2). Operator and reason are required (rule 8).
 """
 
 from __future__ import annotations
@@ -30,7 +27,12 @@ PULSE_MS = (50, 5000)
 
 
 class RequestError(ValueError):
-    """A request that cannot be carried out; ``str(exc)`` is shown to the operator."""
+    """A request that cannot be carried out: ``code`` (``invalid`` or ``refused``) and a
+    message for the operator."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,19 +57,19 @@ class PulseRequest:
 def _text(req: dict, key: str) -> str:
     value = req.get(key)
     if not isinstance(value, str) or not value.strip():
-        raise RequestError(f"{key} is required (who does this, and why)")
+        raise RequestError("invalid", f"{key} is required (who does this, and why)")
     return value.strip()[:200]
 
 
 def parse_pulse(req: dict) -> PulseRequest:
     output = req.get("output")
     if output not in PULSE_OUTPUTS:
-        raise RequestError(f"unknown output {output!r}; one of {', '.join(PULSE_OUTPUTS)}")
+        raise RequestError("invalid", f"unknown output {output!r}; one of {', '.join(PULSE_OUTPUTS)}")
     ms = req.get("ms", 500)
     if isinstance(ms, bool) or not isinstance(ms, int) or not PULSE_MS[0] <= ms <= PULSE_MS[1]:
-        raise RequestError(f"ms must be a whole number from {PULSE_MS[0]} to {PULSE_MS[1]}")
+        raise RequestError("invalid", f"ms must be a whole number from {PULSE_MS[0]} to {PULSE_MS[1]}")
     if req.get("confirm") is not True:
-        raise RequestError("a pulse drives real hardware: confirm it (gatectl io pulse ... --yes)")
+        raise RequestError("invalid", "a pulse drives real hardware: confirm it (gatectl io pulse ... --yes)")
     return PulseRequest(output, ms, _text(req, "operator"), _text(req, "reason"))
 
 
@@ -85,11 +87,11 @@ def refusal(pulse: PulseRequest, view: IoView) -> str | None:
 
 
 def show(view: IoView) -> dict:
+    """The result of ``io``: mode, module health, inputs, wanted and written outputs."""
     def outputs(o: LaneOutputs | None) -> dict | None:
         return None if o is None else asdict(o)
 
     return {
-        "ok": True,
         "mode": view.mode,
         "device": view.device,
         "inputs": None if view.inputs is None else asdict(view.inputs),
@@ -97,29 +99,20 @@ def show(view: IoView) -> dict:
     }
 
 
-def handle_io_request(req: Any, view: IoView) -> tuple[dict, PulseRequest | None]:
-    """The response to send, and the pulse to run (None unless accepted)."""
-    if not isinstance(req, dict):
-        return {"ok": False, "error": "request must be a JSON object"}, None
-    cmd = req.get("cmd")
-    if cmd == "io.show":
-        return show(view), None
-    if cmd != "io.pulse":
-        return {"ok": False, "error": f"unknown command {cmd!r}"}, None
-    try:
-        pulse = parse_pulse(req)
-    except RequestError as exc:
-        return {"ok": False, "error": str(exc)}, None
+def check_pulse(args: Any, view: IoView) -> PulseRequest:
+    """The pulse to run, or :class:`RequestError` saying why not."""
+    if not isinstance(args, dict):
+        raise RequestError("invalid", "args must be an object")
+    pulse = parse_pulse(args)
     why = refusal(pulse, view)
     if why is not None:
-        return {"ok": False, "error": f"refused: {why}"}, None
-    return {"ok": True, "pulsed": pulse.output, "ms": pulse.ms, "event": pulse_event(pulse)}, pulse
+        raise RequestError("refused", why)
+    return pulse
 
 
-def pulse_event(pulse: PulseRequest) -> dict:
-    """The event the runtime records for the pulse (rule 8)."""
-    return {"type": "io.pulse", "output": pulse.output, "ms": pulse.ms,
-            "operator": pulse.operator, "reason": pulse.reason}
+def audit_detail(pulse: PulseRequest) -> dict:
+    """What the audit entry of a pulse records beside operator and reason (rule 8)."""
+    return {"output": pulse.output, "ms": pulse.ms}
 
 
 def pulse_outputs(output: str, base: LaneOutputs) -> tuple[LaneOutputs, LaneOutputs]:
@@ -132,10 +125,12 @@ def pulse_outputs(output: str, base: LaneOutputs) -> tuple[LaneOutputs, LaneOutp
 
 
 async def pulse_output(link: IoLink, pulse: PulseRequest) -> None:
-    """Drive one output for ``pulse.ms`` through the link (its interlock still applies).
+    """Drive one output for ``pulse.ms`` through the link (its interlock still applies),
+    then put it back unless the lane wrote other outputs meanwhile.
 
     In a pulse-drive profile a barrier contact closes for the profile's pulse length."""
     during, after = pulse_outputs(pulse.output, link.wanted or SAFE_OUTPUTS)
     await link.write(during)
     await asyncio.sleep(pulse.ms / 1000)
-    await link.write(after)
+    if link.wanted == during:
+        await link.write(after)

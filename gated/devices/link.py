@@ -66,7 +66,7 @@ class IoLink(Supervised):
         on_inputs: Callable[[LaneInputs], Awaitable[None]],
         *,
         poll_interval_s: float = 0.05,
-        backoff: Backoff = Backoff(),
+        backoff: Backoff | None = None,
         fault_after_s: float = 0.5,
     ) -> None:
         super().__init__(reporter, backoff)

@@ -9,22 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 import structlog
 
 from gated.devices.interfaces import DeviceError, MessageBoard
-from gated.devices.link import Backoff, HealthReporter, Supervised
 from gated.devices.serial.board import BoardRefused
+from gated.devices.supervision import Backoff, HealthReporter, Supervised
 
 log = structlog.get_logger()
 
 
-class PingableBoard(MessageBoard, Protocol):
-    keepalive_s: float
-
-    async def ping(self) -> bytes: ...
+IDLE_RECHECK_S = 5.0  # boards without a ping: how often the link wakes up anyway
 
 
 class BoardLink(Supervised):
@@ -32,18 +30,19 @@ class BoardLink(Supervised):
 
     :meth:`show` never blocks on the board: the latest text wins (an older text not yet
     shown is never shown), and it is shown again after a reconnect (the board may have
-    lost power). While idle the link pings every ``board.keepalive_s``.
+    lost power). While idle the link pings a board that can (``ping()`` and
+    ``keepalive_s``, as :class:`~gated.devices.serial.SerialBoard`) every keepalive.
     """
 
-    def __init__(self, board: PingableBoard, reporter: HealthReporter,
-                 *, backoff: Backoff = Backoff()) -> None:
+    def __init__(self, board: MessageBoard, reporter: HealthReporter,
+                 backoff: Backoff | None = None) -> None:
         super().__init__(reporter, backoff)
         self.board = board
         self.text: str | None = None
         self.shown: str | None = None
         self._dirty = asyncio.Event()
 
-    async def show(self, text: str) -> None:
+    def show(self, text: str) -> None:
         self.text = text
         self._dirty.set()
 
@@ -52,18 +51,19 @@ class BoardLink(Supervised):
         self.shown = None
 
     async def _session(self) -> None:
-        await self._healthy()
+        ping = getattr(self.board, "ping", None)
+        idle_s = getattr(self.board, "keepalive_s", IDLE_RECHECK_S) if ping else IDLE_RECHECK_S
         while True:
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._dirty.wait(), self.board.keepalive_s)
-            self._dirty.clear()
-            self.alive_at = asyncio.get_running_loop().time()
             text = self.text
             if text is not None and text != self.shown:
                 await self._show(text)
-            else:
-                await self.board.ping()
+            elif ping is not None:
+                await ping()
             await self._healthy()
+            self.alive_at = time.monotonic()
+            self._dirty.clear()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._dirty.wait(), idle_s)
 
     async def _show(self, text: str) -> None:
         try:
@@ -96,7 +96,7 @@ class ScannerLink(Supervised):
 
     def __init__(self, scanner: Scanner, reporter: HealthReporter,
                  on_code: Callable[[str], Awaitable[None]],
-                 *, backoff: Backoff = Backoff()) -> None:
+                 *, backoff: Backoff | None = None) -> None:
         super().__init__(reporter, backoff)
         self.scanner = scanner
         self._on_code = on_code

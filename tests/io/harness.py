@@ -13,6 +13,8 @@ from gated.devices.link import Backoff, Health, HealthReporter, IoLink
 from gated.devices.modbus import ModbusIoConfig, build
 from tests.io.peers import WAIT_S
 
+FAST = Backoff(0.1, 2.0, 1.0)  # tests wait for recovery: keep the backoff short
+
 
 @dataclass
 class Seen:
@@ -61,7 +63,7 @@ def modbus_cfg(**kw) -> ModbusIoConfig:
 
 
 @contextlib.asynccontextmanager
-async def running_link(cfg: ModbusIoConfig, backoff: Backoff = Backoff(0.1, 2.0, 1.0)):
+async def running_link(cfg: ModbusIoConfig, backoff: Backoff = FAST):
     """Start an IoLink over the real driver for ``cfg``; yields (link, seen)."""
     seen = Seen()
     module = build(cfg)

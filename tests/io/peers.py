@@ -34,7 +34,7 @@ class Process:
 
     def __init__(self, argv: list[str], log: Path, **kw) -> None:
         self.argv, self.log = argv, log
-        self._logf = open(log, "ab")
+        self._logf = open(log, "ab")  # noqa: SIM115 - open for the child's lifetime
         self.proc = subprocess.Popen(argv, stderr=self._logf, start_new_session=True, **kw)
 
     def signal(self, sig: int) -> None:

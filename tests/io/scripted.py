@@ -16,7 +16,7 @@ from gated.devices.interfaces import LaneInputs, LaneOutputs
 @dataclass
 class ScriptedController:
     state: str = "idle"
-    outputs: LaneOutputs = LaneOutputs(barrier="hold", light="red")
+    outputs: LaneOutputs = field(default_factory=lambda: LaneOutputs(barrier="hold", light="red"))
     trail: list[str] = field(default_factory=list)
 
     def step(self, i: LaneInputs) -> LaneOutputs:

@@ -1,16 +1,24 @@
-"""gatectl io: request validation, refusals, the CLI, and a pulse on a real module."""
+"""gatectl io: request checks, refusals, the CLI, and the handlers on a real module."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+from types import SimpleNamespace
 
 import pytest
 
-from gated.devices import cli
+from gated.control.server import CommandError
+from gated.devices import cli, io_handlers
 from gated.devices.interfaces import LaneInputs, LaneOutputs
-from gated.devices.iocontrol import (IoView, PulseRequest, RequestError, handle_io_request,
-                                     pulse_output, pulse_outputs)
+from gated.devices.iocontrol import (
+    IoView,
+    PulseRequest,
+    RequestError,
+    check_pulse,
+    pulse_outputs,
+    show,
+)
 from tests.io.harness import modbus_cfg, running_link
 
 FREE = LaneInputs(presence=False, safety=False, open_limit=False, closed_limit=True)
@@ -22,45 +30,40 @@ def view(mode="manual", inputs=FREE, dev=OK_DEV) -> IoView:
 
 
 def pulse(**kw) -> dict:
-    return {"cmd": "io.pulse", "output": "barrier_open", "ms": 300, "confirm": True,
-            "operator": "tuan", "reason": "wiring check", **kw}
+    return {"output": "barrier_open", "ms": 300, "confirm": True, "operator": "tuan",
+            "reason": "wiring check", **kw}
 
 
 def test_show_reports_inputs_and_outputs():
-    resp, todo = handle_io_request({"cmd": "io.show"}, view())
-    assert todo is None and resp["ok"] and resp["inputs"]["closed_limit"] is True
-    assert resp["outputs"]["written"] == {"barrier": "hold", "light": "red"}
-    text = cli.render(resp)
-    assert "closed limit" in text and "barrier hold, light red" in text
+    result = show(view())
+    assert result["inputs"]["closed_limit"] is True
+    assert result["outputs"]["written"] == {"barrier": "hold", "light": "red"}
+    text = cli.render(result)
+    assert "closed limit   ON" in text and "barrier hold, light red" in text
 
 
 def test_accepted_pulse_carries_operator_and_reason():
-    resp, todo = handle_io_request(pulse(), view())
-    assert resp["ok"] and todo == PulseRequest("barrier_open", 300, "tuan", "wiring check")
-    assert resp["event"] == {"type": "io.pulse", "output": "barrier_open", "ms": 300,
-                             "operator": "tuan", "reason": "wiring check"}
+    assert check_pulse(pulse(), view()) == PulseRequest("barrier_open", 300, "tuan", "wiring check")
 
 
-@pytest.mark.parametrize("req, v, words", [
-    (pulse(), view(mode="auto"), "auto mode"),
-    (pulse(), view(inputs=FREE.__class__(False, True, False, True)), "safety loop is occupied"),
-    (pulse(), view(inputs=None), "not answering"),
-    (pulse(), view(dev={**OK_DEV, "ok": False}), "not answering"),
-    (pulse(output="green"), view(), "confirmed open"),
-    (pulse(output="horn"), view(), "unknown output"),
-    (pulse(ms=9000), view(), "ms must be"),
-    (pulse(ms=True), view(), "ms must be"),
-    (pulse(confirm=False), view(), "--yes"),
-    (pulse(operator=" "), view(), "operator is required"),
-    (pulse(reason=None), view(), "reason is required"),
-    ({"cmd": "io.dance"}, view(), "unknown command"),
-    (["io.show"], view(), "JSON object"),
+@pytest.mark.parametrize("args, v, code, words", [
+    (pulse(), view(mode="auto"), "refused", "auto mode"),
+    (pulse(), view(inputs=LaneInputs(False, True, False, True)), "refused", "safety loop is occupied"),
+    (pulse(), view(inputs=None), "refused", "not answering"),
+    (pulse(), view(dev={**OK_DEV, "ok": False}), "refused", "not answering"),
+    (pulse(output="green"), view(), "refused", "confirmed open"),
+    (pulse(output="horn"), view(), "invalid", "unknown output"),
+    (pulse(ms=9000), view(), "invalid", "ms must be"),
+    (pulse(ms=True), view(), "invalid", "ms must be"),
+    (pulse(confirm=False), view(), "invalid", "--yes"),
+    (pulse(operator=" "), view(), "invalid", "operator is required"),
+    (pulse(reason=None), view(), "invalid", "reason is required"),
+    (["barrier_open"], view(), "invalid", "must be an object"),
 ])
-def test_refused_requests_say_why(req, v, words):
-    resp, todo = handle_io_request(req, v)
-    assert todo is None and not resp["ok"] and words in resp["error"], resp
-    with pytest.raises(RequestError, match=words.split()[0]):
-        cli.render(resp)
+def test_refused_requests_say_why(args, v, code, words):
+    with pytest.raises(RequestError) as err:
+        check_pulse(args, v)
+    assert err.value.code == code and words in str(err.value)
 
 
 def test_pulse_never_leaves_a_barrier_command_behind():
@@ -76,34 +79,43 @@ def parse(argv):
     return parser.parse_args(argv)
 
 
-def test_cli_builds_requests_and_refuses_without_yes():
+def test_cli_builds_calls_and_refuses_without_yes(capsys):
     args = parse(["io"])
-    assert args.io_request(args) == {"cmd": "io.show"}
+    assert cli.request(args) == ("io", {}) and args.fn is cli.cmd_io
     args = parse(["io", "pulse", "barrier_close", "--ms", "200", "--yes", "--reason", "test",
                   "--operator", "lan"])
-    assert args.io_request(args) == {"cmd": "io.pulse", "output": "barrier_close", "ms": 200,
-                                     "confirm": True, "operator": "lan", "reason": "test"}
-    with pytest.raises(RequestError, match="--yes"):
-        args = parse(["io", "pulse", "red", "--reason", "x"])
-        args.io_request(args)
-    with pytest.raises(SystemExit):
-        parse(["io", "pulse", "horn", "--yes"])
+    assert cli.request(args) == ("io.pulse", {"output": "barrier_close", "ms": 200, "confirm": True,
+                                              "operator": "lan", "reason": "test"})
+    args = parse(["io", "pulse", "red", "--reason", "x", "--operator", "lan"])
+    assert cli.cmd_io(None, args) == 2 and "--yes" in capsys.readouterr().err
+    for bad in (["io", "pulse", "horn", "--yes"], ["io", "pulse", "red", "--yes", "--reason", "x"]):
+        with pytest.raises(SystemExit):
+            parse(bad)
 
 
-def test_pulse_drives_the_real_module(tcp_lane):
+def test_handlers_pulse_the_real_module_and_audit(tcp_lane):
     peer, port = tcp_lane
     cfg = modbus_cfg(profile="relay-8x8", transport="tcp", host="127.0.0.1", port=port)
+    audits = []
+
+    async def audit(**entry):
+        audits.append(entry)
 
     async def main():
         async with running_link(cfg) as (link, seen):
+            app = SimpleNamespace(runtime=SimpleNamespace(state=SimpleNamespace(mode="auto")),
+                                  devices=SimpleNamespace(io_link=link), audit=audit)
             await seen.until(lambda: seen.current is not None, what="first reading")
             await link.write(LaneOutputs("hold", "red"))
+            assert (await io_handlers.io_show(app, {}))["inputs"]["closed_limit"] is True
+            with pytest.raises(CommandError, match="auto mode"):
+                await io_handlers.io_pulse(app, pulse(ms=100))
+            app.runtime.state.mode = "manual"
             mark = peer.mark()
-            resp, todo = handle_io_request(pulse(ms=100), IoView("manual", link.last_inputs,
-                                           link.wanted, link.written, link.reporter.health.to_dict()))
-            assert resp["ok"]
-            await pulse_output(link, todo)
+            assert await io_handlers.io_pulse(app, pulse(ms=100)) == {"pulsed": "barrier_open", "ms": 100}
             await peer.aevent(lambda e: e.get("name") == "barrier_open" and e["value"], mark)
             await peer.aevent(lambda e: e.get("name") == "barrier_open" and not e["value"], mark)
             assert link.wanted == LaneOutputs("hold", "red")
+        assert [(a["ok"], a["operator"], a["action"]) for a in audits] == [
+            (False, "tuan", "io.pulse"), (True, "tuan", "io.pulse")]
     asyncio.run(main())

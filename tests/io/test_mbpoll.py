@@ -45,7 +45,7 @@ def test_mbpoll_reads_the_plc_register_bits_the_driver_decodes(tmp_path, stop_la
     cfg = modbus_cfg(profile="plc-registers", transport="tcp", host="127.0.0.1", port=port)
 
     async def main():
-        async with running_link(cfg) as (link, seen):
+        async with running_link(cfg) as (_link, seen):
             await peer.arequest({"op": "set", "inputs": {"presence": True}})
             await seen.until(lambda: seen.current and seen.current.presence, what="presence")
             (word,) = await asyncio.to_thread(mbpoll, port, 3, 1, 1)

@@ -100,7 +100,7 @@ def test_rtu_pty_removed_then_back(tmp_path, stop_later):
     cfg = modbus_cfg(profile="plc-registers", transport="rtu", device=str(pair.a))
 
     async def main():
-        async with running_link(cfg) as (link, seen):
+        async with running_link(cfg) as (_link, seen):
             await seen.until(lambda: seen.current is not None, what="first reading")
             pair.kill()  # the USB adapter is unplugged
             t_loss = time.monotonic()

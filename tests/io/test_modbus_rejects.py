@@ -53,7 +53,7 @@ def test_module_answering_only_exceptions_is_a_fault(request):
     peer, cfg = cfg_for(request, "tcp")
 
     async def main():
-        async with running_link(cfg) as (link, seen):
+        async with running_link(cfg) as (_link, seen):
             await seen.until(lambda: seen.current is not None, what="first reading")
             peer.request({"op": "fault", "mode": "exception"})
             t0 = time.monotonic()

@@ -62,7 +62,7 @@ def test_board_shows_latest_text_with_ack(tmp_path, pty_pair, stop_later):
         async with board_link(str(pty_pair.a)) as (link, seen):
             await seen.until(lambda: link.connected and link.reporter.health.ok, what="connected")
             mark = peer.mark()
-            await link.show("Mời xe vào")
+            link.show("Mời xe vào")
             ev = await peer.aevent(lambda e: e.get("cmd") == "T", mark)
             assert ev["text"] == "Mời xe vào"
             await seen.until(lambda: link.shown == "Mời xe vào", what="acked")
@@ -81,7 +81,7 @@ def test_board_retries_garbage_and_nak_then_carries_on(tmp_path, pty_pair, stop_
                 peer.request({"op": "mode", "mode": mode})
                 with capture_logs() as logs:
                     mark = peer.mark()
-                    await link.show(f"text after {mode}")
+                    link.show(f"text after {mode}")
                     await peer.aevent(lambda e: e.get("cmd") == "T", mark)
                     peer.request({"op": "mode", "mode": "normal"})
                     await seen.until(lambda m=mode: link.shown == f"text after {m}", what=mode)
@@ -89,7 +89,7 @@ def test_board_retries_garbage_and_nak_then_carries_on(tmp_path, pty_pair, stop_
                 assert rejected and all(e["device"] == "board" and e["reason"] for e in rejected)
             peer.request({"op": "mode", "mode": "nak_bad_data"})
             with capture_logs() as logs:
-                await link.show("refused text")
+                link.show("refused text")
                 await seen.until(lambda: link.shown == "refused text", what="refused")
             assert any(e["event"] == "board.refused" for e in logs)
             assert link.reporter.health.ok
@@ -121,7 +121,7 @@ def test_board_port_removed_then_back(tmp_path, stop_later):
 
     async def main():
         async with board_link(str(pair.a)) as (link, seen):
-            await link.show("before")
+            link.show("before")
             await seen.until(lambda: link.shown == "before", what="shown")
             peer.kill()
             t0 = time.monotonic()

@@ -119,8 +119,8 @@ class ModbusIo:
 
     def _make_client(self) -> Any:
         c = self.cfg
-        common = dict(timeout=self.timeout_s, retries=self.retries, reconnect_delay=0,
-                      trace_packet=self._trace, name=self.name)
+        common = {"timeout": self.timeout_s, "retries": self.retries, "reconnect_delay": 0,
+                  "trace_packet": self._trace, "name": self.name}
         if c.transport == "tcp":
             return AsyncModbusTcpClient(c.host, port=c.port, **common)
         return AsyncModbusSerialClient(c.device, framer=FramerType.RTU, baudrate=c.baudrate,

@@ -181,7 +181,7 @@ class LanePeer:
 
 def make_server(peer: LanePeer, args: argparse.Namespace):
     device = build_device(peer.profile, args.device_id, peer.action)
-    hooks = dict(trace_packet=peer.trace_packet, trace_pdu=peer.trace_pdu)
+    hooks = {"trace_packet": peer.trace_packet, "trace_pdu": peer.trace_pdu}
     if args.tcp:
         host, _, port = args.tcp.rpartition(":")
         return ModbusTcpServer(device, address=(host or "127.0.0.1", int(port)), **hooks)

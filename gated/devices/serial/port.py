@@ -20,7 +20,8 @@ class SerialPort:
     def __init__(self, device: str, *, baudrate: int = 9600, parity: str = "N",
                  stopbits: int = 1, bytesize: int = 8, check_s: float = 0.25) -> None:
         self.device = device
-        self.settings = dict(baudrate=baudrate, parity=parity, stopbits=stopbits, bytesize=bytesize)
+        self.settings = {"baudrate": baudrate, "parity": parity, "stopbits": stopbits,
+                         "bytesize": bytesize}
         self.check_s = check_s
         self._ser: serial.Serial | None = None
         self._rx = bytearray()
