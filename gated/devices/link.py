@@ -17,7 +17,13 @@ import structlog
 
 from gated.devices.interfaces import DeviceError, IoModule, LaneInputs, LaneOutputs
 from gated.devices.link_serial import BoardLink, ScannerLink
-from gated.devices.supervision import Backoff, Health, HealthReporter, Supervised
+from gated.devices.supervision import (
+    Backoff,
+    Health,
+    HealthReporter,
+    Supervised,
+    raise_if_cancelled,
+)
 
 __all__ = ["SAFE_OUTPUTS", "Backoff", "BoardLink", "Health", "HealthReporter", "IoLink",
            "ScannerLink", "interlock"]
@@ -98,8 +104,10 @@ class IoLink(Supervised):
             budget = last_ok + self.fault_after_s - self.alive_at
             if budget <= 0:
                 raise DeviceError(f"no valid reply for {self.fault_after_s:.1f} s: {reason}")
+            raise_if_cancelled()
             try:
-                await asyncio.wait_for(self._poll_once(), timeout=budget)
+                async with asyncio.timeout(budget):
+                    await self._poll_once()
             except TimeoutError:
                 raise DeviceError(f"no valid reply for {self.fault_after_s:.1f} s: {reason}") from None
             except DeviceError as exc:
@@ -121,7 +129,8 @@ class IoLink(Supervised):
         self.last_inputs = None
         self._wanted = SAFE_OUTPUTS
         try:  # rule 3: safe state where the hardware still answers
-            await asyncio.wait_for(self.module.write_outputs(SAFE_OUTPUTS), timeout=0.5)
+            async with asyncio.timeout(0.5):
+                await self.module.write_outputs(SAFE_OUTPUTS)
         except (TimeoutError, DeviceError):
             pass
         self._written = None

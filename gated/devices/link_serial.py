@@ -17,7 +17,7 @@ import structlog
 
 from gated.devices.interfaces import DeviceError, MessageBoard
 from gated.devices.serial.board import BoardRefused
-from gated.devices.supervision import Backoff, HealthReporter, Supervised
+from gated.devices.supervision import Backoff, HealthReporter, Supervised, raise_if_cancelled
 
 log = structlog.get_logger()
 
@@ -54,6 +54,7 @@ class BoardLink(Supervised):
         ping = getattr(self.board, "ping", None)
         idle_s = getattr(self.board, "keepalive_s", IDLE_RECHECK_S) if ping else IDLE_RECHECK_S
         while True:
+            raise_if_cancelled()
             text = self.text
             if text is not None and text != self.shown:
                 await self._show(text)
@@ -62,8 +63,9 @@ class BoardLink(Supervised):
             await self._healthy()
             self.alive_at = time.monotonic()
             self._dirty.clear()
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._dirty.wait(), idle_s)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(idle_s):
+                    await self._dirty.wait()
 
     async def _show(self, text: str) -> None:
         try:
@@ -107,6 +109,7 @@ class ScannerLink(Supervised):
     async def _session(self) -> None:
         await self._healthy()
         async for code in self.scanner.codes():
+            raise_if_cancelled()
             log.info("scanner.code", device=self.scanner.name, length=len(code))
             await self._on_code(code)
         raise DeviceError("scanner stream ended")

@@ -22,6 +22,18 @@ from gated.devices.interfaces import DeviceError
 log = structlog.get_logger()
 
 
+def raise_if_cancelled() -> None:
+    """Honour a cancellation that a library swallowed on the way.
+
+    Python 3.11's ``asyncio.wait_for`` (used inside pymodbus) returns the result instead
+    of raising when the cancel and the result arrive together; the task's ``cancelling()``
+    count still says it was asked to stop. Without this a cancelled link could poll on.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
 @dataclass(frozen=True, slots=True)
 class Backoff:
     initial_s: float = 0.2
@@ -115,6 +127,7 @@ class Supervised:
 
     async def run(self) -> None:
         while True:
+            raise_if_cancelled()
             self.alive_at = time.monotonic()
             try:
                 if not self._connected:

@@ -53,8 +53,9 @@ class Seen:
             if left <= 0:
                 raise AssertionError(f"timed out waiting for {what or pred}; inputs={self.current} "
                                      f"faults={self.faults} recovered={self.recovered}")
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self.changed.wait(), min(left, 0.1))
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(min(left, 0.1)):
+                    await self.changed.wait()
         return result
 
 
@@ -74,7 +75,14 @@ async def running_link(cfg: ModbusIoConfig, backoff: Backoff = FAST):
     try:
         yield link, seen
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await stop_task(task)
         await module.close()
+
+
+async def stop_task(task: asyncio.Task) -> None:
+    """Cancel a link's task and make sure it ended (a test must never hang here)."""
+    task.cancel()
+    await asyncio.wait({task}, timeout=WAIT_S)
+    assert task.done(), "the link did not stop when cancelled"
+    if not task.cancelled() and task.exception() is not None:
+        raise task.exception()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -21,6 +22,11 @@ from pathlib import Path
 
 PYTHON = sys.executable
 WAIT_S = 15.0  # upper bound for anything a peer should do "soon"
+
+
+# util-linux's setpriv: the child gets SIGTERM if the test process dies, so no peer
+# outlives an interrupted run.
+DIE_WITH_PARENT = ["setpriv", "--pdeathsig", "TERM", "--"] if shutil.which("setpriv") else []
 
 
 def free_port() -> int:
@@ -35,7 +41,8 @@ class Process:
     def __init__(self, argv: list[str], log: Path, **kw) -> None:
         self.argv, self.log = argv, log
         self._logf = open(log, "ab")  # noqa: SIM115 - open for the child's lifetime
-        self.proc = subprocess.Popen(argv, stderr=self._logf, start_new_session=True, **kw)
+        self.proc = subprocess.Popen(DIE_WITH_PARENT + argv, stderr=self._logf,
+                                     start_new_session=True, **kw)
 
     def signal(self, sig: int) -> None:
         if self.proc.poll() is None:

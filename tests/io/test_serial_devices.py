@@ -11,7 +11,7 @@ from structlog.testing import capture_logs
 from gated.devices.link import Backoff, Health, HealthReporter
 from gated.devices.link_serial import BoardLink, ScannerLink
 from gated.devices.serial import SerialBoardConfig, SerialScannerConfig, build_board, build_scanner
-from tests.io.harness import Seen
+from tests.io.harness import Seen, stop_task
 from tests.io.peers import PtyPair, serial_peer
 
 FAST = Backoff(0.1, 2.0, 1.0)
@@ -27,9 +27,7 @@ async def board_link(device: str, **kw):
     try:
         yield link, seen
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await stop_task(task)
         await board.close()
 
 
@@ -48,9 +46,7 @@ async def scanner_link(device: str):
     try:
         yield link, seen, codes
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await stop_task(task)
         await scanner.close()
 
 

@@ -133,7 +133,8 @@ class ModbusIo:
             raise self._fail(f"serial port {self.cfg.device} is missing")
         client = self._make_client()
         try:
-            ok = await asyncio.wait_for(client.connect(), self.cfg.connect_timeout_ms / 1000)
+            async with asyncio.timeout(self.cfg.connect_timeout_ms / 1000):
+                ok = await client.connect()
         except (TimeoutError, OSError, ModbusException) as exc:
             client.close()
             raise self._fail(f"cannot connect to {self.target}: {exc or 'timeout'}") from None

@@ -90,8 +90,9 @@ class SerialPort:
             if left <= 0:
                 return b""
             self._wake.clear()
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), left)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(left):
+                    await self._wake.wait()
 
     async def write(self, data: bytes) -> None:
         self._check()
