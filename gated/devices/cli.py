@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 
 from gated.devices.iocontrol import PULSE_MS, PULSE_OUTPUTS
 
@@ -23,8 +24,10 @@ def add_subparser(subparsers, parents=()) -> argparse.ArgumentParser:
         "io", parents=list(parents), help="live inputs and outputs; pulse an output",
         description="Show the I/O module's inputs and outputs, or pulse one output for "
         "wiring checks (manual mode, safety loop free; audited).",
-        epilog=f"examples:\n  gatectl io\n  {EXAMPLE}",
+        epilog=f"examples:\n  gatectl io\n  gatectl io --watch\n  {EXAMPLE}",
         formatter_class=argparse.RawDescriptionHelpFormatter)
+    io.add_argument("--watch", "-w", action="store_true",
+                    help="keep showing the I/O as it changes (Ctrl-C to stop)")
     sub = io.add_subparsers(dest="io_command", metavar="{show,pulse}")
     sub.add_parser("show", parents=list(parents), help="inputs and outputs (the default)")
     pulse = sub.add_parser("pulse", parents=list(parents), epilog=f"example: {EXAMPLE}",
@@ -52,12 +55,29 @@ def cmd_io(client, args: argparse.Namespace) -> int:
         print("gatectl: a pulse moves real hardware: add --yes to confirm", file=sys.stderr)
         return 2
     cmd, call_args = request(args)
-    result = client.call(cmd, **call_args)
-    if getattr(args, "json", False):
-        print(json.dumps(result, ensure_ascii=False))
-    else:
-        print(render(result))
+    if cmd == "io" and getattr(args, "watch", False):
+        return watch(client, args)
+    _print(args, client.call(cmd, **call_args))
     return 0
+
+
+def _print(args: argparse.Namespace, result: dict) -> None:
+    print(json.dumps(result, ensure_ascii=False) if getattr(args, "json", False) else render(result),
+          flush=True)
+
+
+def watch(client, args: argparse.Namespace, period_s: float = 0.2) -> int:
+    """Print the I/O each time it changes, until Ctrl-C."""
+    last = None
+    try:
+        while True:
+            result = client.call("io")
+            if result != last:
+                _print(args, result)
+                last = result
+            time.sleep(period_s)
+    except KeyboardInterrupt:
+        return 0
 
 
 def _onoff(value: object) -> str:

@@ -119,3 +119,19 @@ def test_handlers_pulse_the_real_module_and_audit(tcp_lane):
         assert [(a["ok"], a["operator"], a["action"]) for a in audits] == [
             (False, "tuan", "io.pulse"), (True, "tuan", "io.pulse")]
     asyncio.run(main())
+
+
+def test_watch_prints_only_changes_until_ctrl_c(capsys):
+    replies = iter([show(view()), show(view()), show(view(inputs=None))])
+
+    class Client:  # a stand-in for gatectl's socket client (pure CLI test)
+        def call(self, cmd, **_):
+            assert cmd == "io"
+            try:
+                return next(replies)
+            except StopIteration:
+                raise KeyboardInterrupt from None
+
+    assert cli.watch(Client(), parse(["io", "--watch"]), period_s=0) == 0
+    out = capsys.readouterr().out
+    assert out.count("mode: manual") == 2 and "presence loop  ?" in out
