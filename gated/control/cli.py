@@ -15,6 +15,7 @@ from typing import Callable
 from gated.config import ConfigError, load_config
 from gated.control import render
 from gated.control.client import Client, NotRunning, Refused, default_socket
+from gated.qr.cli import add_subparser as add_qr_commands
 
 EXAMPLES = """examples:
   gatectl status
@@ -24,6 +25,8 @@ EXAMPLES = """examples:
   gatectl mode manual --operator nguyen.van.a --reason "camera cleaning"
   gatectl passes lookup 29C-123.45
   gatectl config check /etc/gated/lane.toml
+  gatectl qr photo-of-pass.jpg
+  gatectl pass verify "GP1:eyJ..." --config /etc/gated/lane.toml
 """
 
 
@@ -137,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
                            epilog="example: gatectl config check /etc/gated/lane.toml")
     ck.add_argument("files", nargs="+")
     ck.set_defaults(fn=cmd_config_check, offline=True)
+    add_qr_commands(sub)  # gatectl qr FILE..., gatectl pass verify|mint|keygen
     return p
 
 

@@ -20,9 +20,8 @@ from gated.store import StoreError
 
 
 def _str_arg(args: dict, key: str, required: bool = True) -> str:
-    value = args.get(key)
-    if value is None and not required:
-        return ""
+    """A string argument; ``required=False`` lets the controller judge emptiness (rule 8)."""
+    value = args.get(key, None if required else "")
     if not isinstance(value, str) or (required and not value.strip()):
         raise CommandError("invalid", f"{key} is required (a non-empty string)")
     return value.strip()
@@ -122,7 +121,7 @@ async def _manual(app, action: str, inp, operator: str, reason: str, detail: dic
 
 
 async def open_barrier(app, args: dict) -> dict:
-    operator, reason = _str_arg(args, "operator"), _str_arg(args, "reason")
+    operator, reason = _str_arg(args, "operator", False), _str_arg(args, "reason", False)
     return await _manual(app, "open", OperatorOpen(operator, reason), operator, reason, {})
 
 
@@ -130,7 +129,7 @@ async def set_mode(app, args: dict) -> dict:
     mode = args.get("mode")
     if mode not in ("auto", "manual", "closed"):
         raise CommandError("invalid", "mode must be auto, manual or closed")
-    operator, reason = _str_arg(args, "operator"), _str_arg(args, "reason")
+    operator, reason = _str_arg(args, "operator", False), _str_arg(args, "reason", False)
     return await _manual(app, "set_mode", SetMode(mode, operator, reason), operator, reason,
                          {"mode": mode})
 

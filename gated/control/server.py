@@ -63,9 +63,11 @@ class ControlServer:
                 log.warning("control.group_not_set", group=self.group, error=str(exc))
 
     async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
+        if self._server is None:
+            return  # never started: the socket (if any) is someone else's
+        self._server.close()
+        await self._server.wait_closed()
+        self._server = None
         self.path.unlink(missing_ok=True)
 
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

@@ -70,9 +70,9 @@ class Daemon:
 
     # ---------------------------------------------------------------- lifecycle
     async def start(self) -> None:
+        await self.server.start()  # first: refuses to start beside a running gated
         await self._open_store()
         self.devices = build_devices(self.cfg, self.runtime)
-        await self.server.start()
         rt = self.runtime
         self._spawn(rt.run(), "lane")
         for name, coro in self.devices.loops():
@@ -156,14 +156,15 @@ class Daemon:
     def device_health(self) -> list[dict]:
         rows = [h.to_dict() for h in (self.devices.healths() if self.devices else [])]
         known = {r["name"] for r in rows}
-        for name, d in self.runtime.state.devices.items():
+        for name, d in self.runtime.state.devices.items():  # barrier, store: seen by the lane
             if name not in known:
                 rows.append({"name": name, "kind": d.kind, "ok": d.ok, "detail": d.reason,
                              "since": d.since, "faults": None})
-        if "store" not in known and not any(r["name"] == "store" for r in rows):
-            rows.append({"name": "store", "kind": "store", "ok": self.runtime.store_ok,
-                         "detail": self.runtime.store_error or "ok", "since": None,
-                         "faults": None})
+                known.add(name)
+        if "store" not in known:
+            rt = self.runtime
+            rows.append({"name": "store", "kind": "store", "ok": rt.store_ok,
+                         "detail": rt.store_error or "ok", "since": None, "faults": None})
         return rows
 
     def uplink_status(self) -> dict:

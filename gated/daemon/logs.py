@@ -19,12 +19,32 @@ def _drop_none(_, __, event_dict: dict) -> dict:
     return {k: v for k, v in event_dict.items() if v is not None}
 
 
+_QUIET_IN_CONSOLE = ("site", "lane", "event_id", "timestamp", "level")
+
+
+def console_line(_, __, event_dict: dict) -> str:
+    """The demo's terminal view: time, what happened, the facts that matter, on one line."""
+    ts = str(event_dict.get("timestamp", ""))[11:23]
+    level = event_dict.get("level", "info")
+    name = str(event_dict.get("event", ""))
+    facts = {k: v for k, v in event_dict.items() if k not in _QUIET_IN_CONSOLE and k != "event"}
+    if "passage_id" in facts:
+        facts["passage_id"] = str(facts["passage_id"])[-8:]
+    text = "  ".join(f"{k}={_short(v)}" for k, v in facts.items())
+    mark = {"warning": "!", "error": "E"}.get(level, " ")
+    return f"{ts} {mark} {name:<20} {text}"
+
+
+def _short(value) -> str:
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(str(v) for v in value) + "]"
+    return str(value)
+
+
 def setup(level: str = "info", fmt: str = "json", **context: str) -> None:
     """Configure structlog for the daemon; ``context`` (site, lane) goes on every line."""
     renderer = (
-        structlog.dev.ConsoleRenderer(colors=sys.stdout.isatty(), pad_event_to=24)
-        if fmt == "console"
-        else structlog.processors.JSONRenderer(ensure_ascii=False)
+        console_line if fmt == "console" else structlog.processors.JSONRenderer(ensure_ascii=False)
     )
     structlog.configure(
         processors=[

@@ -6,7 +6,9 @@ Blocking by design (one SQLite connection); the daemon calls it through
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import sqlite3
 import time
 from pathlib import Path
@@ -34,9 +36,11 @@ class Store:
         self.lane = lane
         self.synchronous = synchronous
         self._db: sqlite_utils.Database | None = None
+        self._lock_fd: int | None = None
 
     # ------------------------------------------------------------------ lifecycle
     def open(self) -> None:
+        self._lock()
         db = connect(self.path, self.synchronous)
         self._db = db
         try:
@@ -56,12 +60,31 @@ class Store:
                 "identity", f"{self.path} belongs to lane {found}, not {owner}: wrong store.path?"
             )
 
+    def _lock(self) -> None:
+        """One process per store: a second gated on the same file gets a clear error."""
+        if self._lock_fd is not None:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(f"{self.path}.lock", os.O_RDWR | os.O_CREAT, 0o640)
+        except OSError as exc:
+            raise StoreError("io", f"{self.path}.lock: {exc.strerror or exc}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise StoreError("locked", f"{self.path}: another gated process uses this store")
+        self._lock_fd = fd
+
     def close(self) -> None:
-        if self._db is not None:
-            try:
+        try:
+            if self._db is not None:
                 self._db.conn.close()
-            finally:
-                self._db = None
+        finally:
+            self._db = None
+            if self._lock_fd is not None:
+                os.close(self._lock_fd)
+                self._lock_fd = None
 
     @property
     def db(self) -> sqlite_utils.Database:

@@ -202,8 +202,10 @@ def _by(source: str, operator: str, command_id: str | None) -> str:
 
 def _on_open(st: Step, o: OperatorOpen) -> None:
     refused = _refusal(st, o.operator, o.reason, o.source, o.expires_at)
-    if refused is None and (not st.s.io_ok or st.s.io is None):
+    if refused is None and not st.s.io_ok:
         refused = Reply(False, "io_fault", "I/O module not answering: cannot open")
+    elif refused is None and st.s.io is None:
+        refused = Reply(False, "io_fault", "lane inputs not read yet: try again in a moment")
     if refused is not None:
         st.reply = refused
         return

@@ -154,8 +154,9 @@ def decide_now(st: Step, override: Decision | None = None, by: str = "auto") -> 
         )
         if d.result == "grant" and (not st.s.io_ok or st.s.io is None):
             d = d.with_reasons("io_fault", result="manual")  # rule 3: no automatic opening
-        elif d.result == "grant" and store_down(st.s):
-            d = d.with_reasons("store_fault", result="manual")  # nothing can be recorded
+        elif store_down(st.s) and st.s.mode != "closed":
+            # nothing can be recorded, and the passes may not have loaded: an officer decides
+            d = d.with_reasons("store_fault", result="manual")
     st.set_passage(decision=d, decided_by=by, decided_at=st.now, decided_wall=st.wall)
     st.emit_passage("passage.decided")
     if d.result != "grant":

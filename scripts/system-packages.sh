@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Install the Debian/Ubuntu packages gated needs. Sourced by scripts/demo and scripts/test.
+#   system_packages demo   -> what the demo lane needs
+#   system_packages test   -> what the whole test suite needs (real peers included)
+set -euo pipefail
+
+DEMO_PACKAGES=(python3 python3-venv python3-pip libzbar0 ca-certificates)
+TEST_PACKAGES=("${DEMO_PACKAGES[@]}" systemd sqlite3 socat mbpoll mosquitto)
+
+_as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+system_packages() {
+    local wanted=()
+    if [ "$1" = test ]; then wanted=("${TEST_PACKAGES[@]}"); else wanted=("${DEMO_PACKAGES[@]}"); fi
+    local missing=()
+    for pkg in "${wanted[@]}"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" \
+            || missing+=("$pkg")
+    done
+    if [ "${#missing[@]}" -gt 0 ]; then
+        echo "installing system packages: ${missing[*]}"
+        _as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        _as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+            --no-install-recommends "${missing[@]}" >/dev/null
+    fi
+}
+
+# A virtual environment in .venv with gated installed (extras: "" or "test").
+python_env() {
+    local extras="$1"
+    if [ ! -x .venv/bin/python ]; then
+        python3 -m venv .venv
+    fi
+    .venv/bin/python -m pip install -q --upgrade pip >/dev/null
+    if [ -n "$extras" ]; then
+        .venv/bin/python -m pip install -q -e ".[$extras]"
+    else
+        .venv/bin/python -m pip install -q -e .
+    fi
+}

@@ -1,0 +1,96 @@
+"""Config files: the example documents every key; bad files name every problem."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import typing
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from gated.config import load_config
+from gated.config.schema import LaneConfig
+from gated.config.secrets import read_secret
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "config" / "lane.example.toml"
+
+
+def _fields(model: type[BaseModel], prefix: str = "") -> list[str]:
+    out = []
+    for name, field in model.model_fields.items():
+        out.append(prefix + name)
+        for arg in [field.annotation, *typing.get_args(field.annotation)]:
+            for inner in [arg, *typing.get_args(arg)]:
+                if isinstance(inner, type) and issubclass(inner, BaseModel):
+                    out += _fields(inner, f"{prefix}{name}.")
+    return out
+
+
+def test_example_is_valid_and_documents_every_key():
+    load_config(EXAMPLE)
+    text = EXAMPLE.read_text()
+    keys = set(re.findall(r"^\s*([a-z_]+)\s*=", text, re.M))
+    sections = set(re.findall(r"^\[+([a-z_.]+)\]+", text, re.M))
+    for dotted in _fields(LaneConfig):
+        leaf = dotted.rsplit(".", 1)[-1]
+        assert leaf in keys or dotted in sections, f"{dotted} is not documented in {EXAMPLE.name}"
+
+
+def test_demo_config_is_valid():
+    assert load_config(ROOT / "config" / "demo.toml").config.sim is not None
+
+
+def _run(*args):
+    return subprocess.run([sys.executable, "-m", *args], capture_output=True, text=True)
+
+
+def test_bad_config_names_every_problem(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[lane]\nsite = "huu-nghi"\ndirection = "in"\n'
+                   '[timing]\nclear_delay_s = "two"\n[store]\npth = "/x.db"\n')
+    res = _run("gated.control.cli", "config", "check", str(bad))
+    assert res.returncode == 2
+    lines = res.stdout.strip().splitlines()
+    assert f"{bad}: lane.id: required key is missing" in lines
+    assert any(ln.startswith(f"{bad}: timing.clear_delay_s: ") for ln in lines)
+    assert f"{bad}: store.pth: unknown key (misspelt?)" in lines
+    daemon = _run("gated.daemon.main", "--config", str(bad))
+    assert daemon.returncode == 2
+    assert daemon.stderr.strip().splitlines() == lines
+    assert "Traceback" not in daemon.stderr
+
+
+def test_syntax_errors_and_missing_files(tmp_path):
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[lane\n")
+    res = _run("gated.daemon.main", "--config", str(broken))
+    assert res.returncode == 2 and "(toml syntax)" in res.stderr and "line 1" in res.stderr
+    res = _run("gated.daemon.main", "--config", str(tmp_path / "missing.toml"))
+    assert res.returncode == 2 and "cannot read" in res.stderr
+    binary = tmp_path / "bin.toml"
+    binary.write_bytes(b"\xff\xfe\x00")
+    assert "not UTF-8" in _run("gated.daemon.main", "-c", str(binary)).stderr
+
+
+def test_cross_field_rules(tmp_path):
+    f = tmp_path / "x.toml"
+    f.write_text('[lane]\nsite = "Huu Nghi"\nid = "in-01"\ndirection = "in"\n'
+                 '[timing]\ntailgate_gap_s = 5.0\n[[cameras]]\nname = "front"\ndriver = "rtsp"\n')
+    res = _run("gated.control.cli", "config", "check", str(f))
+    assert res.returncode == 2
+    assert "lane.site: site must match" in res.stdout
+    assert "timing: tailgate_gap_s must not exceed clear_delay_s" in res.stdout
+    assert "cameras[0]: url is required" in res.stdout
+
+
+def test_secrets_from_credentials_then_env(tmp_path, monkeypatch):
+    monkeypatch.delenv("CREDENTIALS_DIRECTORY", raising=False)
+    monkeypatch.setenv("GATED_MQTT_PASSWORD", "from-env")
+    assert read_secret("mqtt-password") == "from-env"
+    (tmp_path / "mqtt-password").write_text("from-credential\n")
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(tmp_path))
+    assert read_secret("mqtt-password") == "from-credential"
+    assert read_secret("absent") is None
