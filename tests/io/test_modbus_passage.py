@@ -1,4 +1,5 @@
-"""A full vehicle passage over real Modbus (TCP relay module, RTU PLC) through IoLink."""
+"""A full vehicle passage over real Modbus (TCP relay module, RTU PLC) through IoLink,
+decided by a scripted controller and by the real lane controller (gated.core.lane)."""
 
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ def first(peer, name: str, value: bool, after: float = 0.0) -> float:
                if e.get("name") == name and e.get("value") == value and e["t"] >= after)
 
 
-async def drive_passage(peer, cfg) -> list[str]:
-    controller = make_controller()
+async def drive_passage(peer, cfg, kind: str):
+    controller = make_controller(kind)
     async with running_link(cfg) as (link, seen):
         async def react(inputs: LaneInputs) -> None:
             await link.write(controller.step(inputs))
@@ -45,11 +46,12 @@ async def drive_passage(peer, cfg) -> list[str]:
         await seen.until(lambda: controller.state == "idle", what="back to idle")
         await peer.aevent(lambda e: e.get("name") == "barrier_close" and not e["value"])
         assert seen.faults == []
-    return controller.trail
+    return controller
 
 
+@pytest.mark.parametrize("kind", ["scripted", "real"])
 @pytest.mark.parametrize("transport", ["tcp", "rtu"])
-def test_full_passage(transport, request):
+def test_full_passage(transport, kind, request):
     if transport == "tcp":
         peer, port = request.getfixturevalue("tcp_lane")
         cfg = modbus_cfg(profile="relay-8x8", transport="tcp", host="127.0.0.1", port=port)
@@ -57,9 +59,13 @@ def test_full_passage(transport, request):
         peer, dev = request.getfixturevalue("rtu_lane")
         cfg = modbus_cfg(profile="plc-registers", transport="rtu", device=dev)
 
-    trail = asyncio.run(drive_passage(peer, cfg))
+    controller = asyncio.run(drive_passage(peer, cfg, kind))
 
-    assert trail == ["opening", "open", "passing", "closing", "idle"]
+    if kind == "scripted":
+        assert controller.trail == ["opening", "open", "passing", "closing", "idle"]
+    else:
+        assert controller.events == ["passage.decided", "passage.completed"], controller.events
+        assert controller.state == "idle"
     seen = outputs_seen(peer)
     assert seen.index(("barrier_open", True)) < seen.index(("green", True))
     assert seen.index(("green", False)) < seen.index(("barrier_close", True))
