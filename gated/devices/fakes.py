@@ -7,7 +7,7 @@ They behave like the real thing at the interface: they can be told to fail
 from __future__ import annotations
 
 import asyncio
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 from gated.devices.interfaces import DeviceError, LaneInputs, LaneOutputs
 

@@ -1,104 +1,68 @@
-"""Link supervision shared by every device: connect, poll, detect loss, back off, recover.
+"""Link supervision of the lane's devices: connect, poll, detect loss, back off, recover.
 
-A :class:`Link` owns one driver. It reports health transitions through callbacks so the
-runtime can raise ``device.fault`` / ``device.recovered``; it never raises into the
-runtime. The backoff is exponential with a cap, reset after a successful connect.
+:class:`IoLink` supervises the I/O module. :class:`BoardLink` and :class:`ScannerLink`
+(defined in :mod:`gated.devices.link_serial`) and the shared pieces (:class:`Backoff`,
+:class:`Health`, :class:`HealthReporter`, in :mod:`gated.devices.supervision`) are
+importable from here too.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 import structlog
 
 from gated.devices.interfaces import DeviceError, IoModule, LaneInputs, LaneOutputs
+from gated.devices.link_serial import BoardLink, ScannerLink
+from gated.devices.supervision import (
+    Backoff,
+    Health,
+    HealthReporter,
+    Supervised,
+    raise_if_cancelled,
+)
+
+__all__ = ["SAFE_OUTPUTS", "Backoff", "BoardLink", "Health", "HealthReporter", "IoLink",
+           "ScannerLink", "interlock"]
 
 log = structlog.get_logger()
 
-#: Drive neither open nor close, light red: what the lane shows when it cannot see.
+#: Rule 3: what the outputs fall back to when the link is lost (drive neither barrier
+#: contact, red light). Written where the hardware still answers, and after recovery
+#: until the runtime writes the controller's outputs again.
 SAFE_OUTPUTS = LaneOutputs(barrier="hold", light="red")
 
 
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    initial_s: float = 0.2
-    factor: float = 2.0
-    max_s: float = 10.0
+def interlock(wanted: LaneOutputs, inputs: LaneInputs) -> tuple[LaneOutputs, str | None]:
+    """Defence in depth for safety rules 1 and 2, whatever the controller asked.
 
-    def delays(self):
-        d = self.initial_s
-        while True:
-            yield d
-            d = min(d * self.factor, self.max_s)
-
-
-@dataclass
-class Health:
-    """What the lane and ``gatectl status`` show for a device."""
-
-    name: str
-    kind: str
-    ok: bool = False
-    detail: str = "not connected yet"
-    since: float = 0.0  # wall clock of the last transition
-    faults: int = 0
-
-    def to_dict(self) -> dict:
-        return {
-            "name": self.name,
-            "kind": self.kind,
-            "ok": self.ok,
-            "detail": self.detail,
-            "since": self.since,
-            "faults": self.faults,
-        }
+    A close while the safety loop is occupied becomes ``hold`` and is reported (the
+    caller drops it: the controller must command it again after ``clear_delay``). Green
+    shows only while the open limit switch confirms the barrier open; red otherwise.
+    """
+    refused = None
+    if wanted.barrier == "close" and inputs.safety:
+        wanted, refused = replace(wanted, barrier="hold"), "close refused: safety loop occupied"
+    if wanted.light == "green" and not inputs.open_limit:
+        wanted = replace(wanted, light="red")
+    return wanted, refused
 
 
-class HealthReporter:
-    """Tracks one device's health and calls back only on transitions."""
-
-    def __init__(
-        self,
-        health: Health,
-        on_fault: Callable[[str, str], Awaitable[None]],
-        on_recovered: Callable[[str], Awaitable[None]],
-    ) -> None:
-        self.health = health
-        self._on_fault = on_fault
-        self._on_recovered = on_recovered
-        self._reported_fault = False
-
-    async def up(self, detail: str = "ok") -> None:
-        h = self.health
-        was_faulty = self._reported_fault
-        h.ok, h.detail, h.since = True, detail, time.time()
-        self._reported_fault = False
-        if was_faulty:
-            log.info("device.recovered", device=h.name)
-            await self._on_recovered(h.name)
-
-    async def down(self, reason: str) -> None:
-        h = self.health
-        if self._reported_fault and h.detail == reason:
-            return
-        first = not self._reported_fault
-        h.ok, h.detail, h.since = False, reason, time.time()
-        self._reported_fault = True
-        if first:
-            h.faults += 1
-            log.warning("device.fault", device=h.name, reason=reason)
-            await self._on_fault(h.name, reason)
-
-
-class IoLink:
+class IoLink(Supervised):
     """Polls an :class:`IoModule` and writes its outputs, surviving link loss.
 
     ``on_inputs`` gets every successful reading (the runtime de-duplicates), so the
     controller learns the lane's state before any output is written (safety rule 7):
     outputs passed to :meth:`write` before the first reading are held back.
+
+    A failed poll is retried at the poll interval; the link is declared lost (fault,
+    safe outputs, reconnect with backoff) once no valid reading came for
+    ``fault_after_s``, or at once when the driver reports its transport gone
+    (``module.link_up`` false). After a loss the wanted outputs are :data:`SAFE_OUTPUTS`
+    until the runtime writes again (no stale command is replayed, rule 4).
     """
 
     def __init__(
@@ -108,54 +72,66 @@ class IoLink:
         on_inputs: Callable[[LaneInputs], Awaitable[None]],
         *,
         poll_interval_s: float = 0.05,
-        backoff: Backoff = Backoff(),
+        backoff: Backoff | None = None,
+        fault_after_s: float = 0.5,
     ) -> None:
+        super().__init__(reporter, backoff)
         self.module = module
-        self.reporter = reporter
         self._on_inputs = on_inputs
         self.poll_interval_s = poll_interval_s
-        self.backoff = backoff
-        self._connected = False
+        self.fault_after_s = fault_after_s
         self._wanted: LaneOutputs | None = None
         self._written: LaneOutputs | None = None
         self.last_inputs: LaneInputs | None = None
-        self.alive_at = time.monotonic()
 
     @property
-    def connected(self) -> bool:
-        return self._connected
+    def wanted(self) -> LaneOutputs | None:
+        return self._wanted
 
-    async def run(self) -> None:
-        delays = self.backoff.delays()
+    @property
+    def written(self) -> LaneOutputs | None:
+        """The outputs as last written to the module (after the interlock)."""
+        return self._written
+
+    async def _connect(self) -> None:
+        await self.module.connect()
+        self._written = None
+
+    async def _session(self) -> None:
+        last_ok, reason = time.monotonic(), "no reading yet"
         while True:
             self.alive_at = time.monotonic()
+            budget = last_ok + self.fault_after_s - self.alive_at
+            if budget <= 0:
+                raise DeviceError(f"no valid reply for {self.fault_after_s:.1f} s: {reason}")
+            raise_if_cancelled()
             try:
-                if not self._connected:
-                    await self.module.connect()
-                    self._connected = True
-                    self._written = None  # unknown after a reconnect: write again
-                    delays = self.backoff.delays()
-                await self._poll_once()
+                async with asyncio.timeout(budget):
+                    await self._poll_once()
+            except TimeoutError:
+                raise DeviceError(f"no valid reply for {self.fault_after_s:.1f} s: {reason}") from None
             except DeviceError as exc:
-                await self._lost(str(exc))
-                await asyncio.sleep(next(delays))
-                continue
+                if not getattr(self.module, "link_up", True):
+                    raise
+                reason = str(exc)
+            else:
+                last_ok = time.monotonic()
             await asyncio.sleep(self.poll_interval_s)
 
     async def _poll_once(self) -> None:
         inputs = await self.module.read_inputs()
-        await self.reporter.up()  # before the reading, so the lane sees "up" then the inputs
+        await self._healthy()  # before the reading, so the lane sees "up" then the inputs
         self.last_inputs = inputs
         await self._on_inputs(inputs)
         await self._flush()
 
-    async def _lost(self, reason: str) -> None:
-        self._connected = False
+    async def _after_loss(self) -> None:
         self.last_inputs = None
-        await self.reporter.down(reason)
-        try:  # rule 3: outputs to their safe state where the hardware still answers
-            await asyncio.wait_for(self.module.write_outputs(SAFE_OUTPUTS), timeout=0.5)
-        except (DeviceError, asyncio.TimeoutError):
+        self._wanted = SAFE_OUTPUTS
+        try:  # rule 3: safe state where the hardware still answers
+            async with asyncio.timeout(0.5):
+                await self.module.write_outputs(SAFE_OUTPUTS)
+        except (TimeoutError, DeviceError):
             pass
         self._written = None
         try:
@@ -164,57 +140,24 @@ class IoLink:
             pass
 
     async def write(self, outputs: LaneOutputs) -> None:
-        """Record the wanted outputs and write them now if the link is up."""
+        """Record the wanted outputs and write them now if the link is up.
+
+        A failed write is retried with the next poll (the poll decides about faults)."""
         self._wanted = outputs
         if self._connected and self.last_inputs is not None:
             try:
                 await self._flush()
-            except DeviceError as exc:
-                await self._lost(str(exc))
+            except DeviceError:
+                self._written = None
 
     async def _flush(self) -> None:
-        if self._wanted is not None and self._wanted != self._written:
-            await self.module.write_outputs(self._wanted)
-            self._written = self._wanted
-
-
-class BoardLink:
-    """Keeps the message board showing the wanted text, reconnecting after failures."""
-
-    def __init__(self, board, reporter: HealthReporter, backoff: Backoff = Backoff()) -> None:
-        self.board = board
-        self.reporter = reporter
-        self.backoff = backoff
-        self._wanted: str | None = None
-        self._shown: str | None = None
-        self._changed = asyncio.Event()
-        self.alive_at = time.monotonic()
-
-    def show(self, text: str) -> None:
-        self._wanted = text
-        self._changed.set()
-
-    async def run(self) -> None:
-        delays = self.backoff.delays()
-        connected = False
-        while True:
-            self.alive_at = time.monotonic()
-            try:
-                if not connected:
-                    await self.board.connect()
-                    connected, self._shown = True, None
-                if self._wanted is not None and self._wanted != self._shown:
-                    await self.board.show(self._wanted)
-                    self._shown = self._wanted
-                await self.reporter.up()
-                delays = self.backoff.delays()
-            except DeviceError as exc:
-                connected = False
-                await self.reporter.down(str(exc))
-                await asyncio.sleep(next(delays))
-                continue
-            self._changed.clear()
-            try:
-                await asyncio.wait_for(self._changed.wait(), timeout=5.0)
-            except asyncio.TimeoutError:
-                pass
+        if self._wanted is None or self.last_inputs is None:
+            return
+        effective, refused = interlock(self._wanted, self.last_inputs)
+        if refused:
+            log.warning("io.interlock", device=self.reporter.health.name, reason=refused)
+            self._wanted = replace(self._wanted, barrier="hold")
+        if effective != self._written:
+            self._written = None
+            await self.module.write_outputs(effective)
+            self._written = effective

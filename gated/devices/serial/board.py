@@ -1,0 +1,103 @@
+"""The serial message board (and barrier controller) driver: request, ACK, retry."""
+
+from __future__ import annotations
+
+import asyncio
+import unicodedata
+
+import structlog
+
+from gated.devices.interfaces import DeviceError
+from gated.devices.serial import framing as f
+from gated.devices.serial.config import SerialBoardConfig
+from gated.devices.serial.port import SerialPort
+from gated.devices.serial.rejected import Rejected
+
+log = structlog.get_logger()
+
+
+class BoardRefused(DeviceError):
+    """The board answered but refused the request (NAK): it is alive, the data was wrong."""
+
+
+def fit_text(text: str, max_bytes: int) -> bytes:
+    """NFC-normalised UTF-8, cut on a character boundary to what the board takes."""
+    data = unicodedata.normalize("NFC", text).encode("utf-8")
+    if len(data) <= max_bytes:
+        return data
+    return data[:max_bytes].decode("utf-8", errors="ignore").encode("utf-8")
+
+
+class SerialBoard:
+    """A :class:`~gated.devices.interfaces.MessageBoard` on a serial line."""
+
+    def __init__(self, cfg: SerialBoardConfig, port: SerialPort | None = None) -> None:
+        self.name = cfg.name
+        self.cfg = cfg
+        self.keepalive_s = cfg.keepalive_ms / 1000
+        self.port = port or SerialPort(cfg.device, baudrate=cfg.baudrate, parity=cfg.parity,
+                                       stopbits=cfg.stopbits, bytesize=cfg.bytesize)
+        self._decoder = f.FrameDecoder()
+        self._seq = 0
+
+    async def connect(self) -> None:
+        await self.port.open()
+        self._decoder.flush()
+        await self.ping()
+        log.info("board.connected", device=self.name, port=self.cfg.device)
+
+    async def close(self) -> None:
+        self.port.close()
+
+    async def show(self, text: str) -> None:
+        await self.request(f.CMD_TEXT, fit_text(text, self.cfg.max_text_bytes))
+
+    async def ping(self) -> bytes:
+        """Status bytes of the board; raises when it does not answer."""
+        return await self.request(f.CMD_PING)
+
+    async def request(self, cmd: int, data: bytes = b"") -> bytes:
+        """Send one command and wait for its ACK (resending on silence, garbage or a
+        retryable NAK); returns the ACK's data."""
+        self._seq = (self._seq + 1) & 0xFF
+        frame = f.encode(f.Frame(self.cfg.address, self._seq, cmd, data))
+        reason = "no reply"
+        for attempt in range(1 + self.cfg.retries):
+            self._reject(self._decoder.flush())
+            self.port.discard_input()
+            await self.port.write(frame)
+            reply, reason = await self._await_reply(self._seq)
+            if reply is not None and reply.cmd == f.ACK:
+                return reply.data
+            if reply is not None and reply.data[:1] and reply.data[0] not in f.RETRYABLE_NAKS:
+                raise BoardRefused(f"{chr(cmd)} refused: {reason}")
+            log.info("board.retry", device=self.name, attempt=attempt + 1, reason=reason)
+        raise self._fail(f"{chr(cmd)}: {reason} after {1 + self.cfg.retries} tries")
+
+    async def _await_reply(self, seq: int) -> tuple[f.Frame | None, str]:
+        loop_time = asyncio.get_running_loop().time
+        deadline = loop_time() + self.cfg.timeout_ms / 1000
+        reason = f"no reply within {self.cfg.timeout_ms} ms"
+        while (left := deadline - loop_time()) > 0:
+            for item in self._decoder.feed(await self.port.read(left)):
+                if isinstance(item, Rejected):
+                    self._reject(item)
+                    reason = f"rejected reply: {item.reason}"
+                elif item.addr != self.cfg.address or item.seq != seq:
+                    self._reject(Rejected(f"reply for addr {item.addr} seq {item.seq}, "
+                                          f"expected addr {self.cfg.address} seq {seq}"))
+                elif item.cmd == f.NAK:
+                    return item, f"NAK ({f.describe_nak(item)})"
+                elif item.cmd == f.ACK:
+                    return item, "ok"
+                else:
+                    self._reject(Rejected(f"unexpected reply command {item.cmd:#04x}"))
+        return None, reason
+
+    def _reject(self, item: Rejected | None) -> None:
+        if item is not None:
+            log.warning("board.rejected", device=self.name, **item.log_fields())
+
+    def _fail(self, reason: str) -> DeviceError:
+        log.warning("board.failed", device=self.name, reason=reason)
+        return DeviceError(reason)
