@@ -14,6 +14,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from gated.config.schema import LaneConfig
+from gated.devices.modbus.profile import ProfileError, load_profile
 
 
 class ConfigError(Exception):
@@ -69,4 +70,9 @@ def load_config(path: str | Path) -> LoadedConfig:
         cfg = LaneConfig.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(problems_of(exc, p)) from None
+    if cfg.io.driver == "modbus":  # the profile is part of the config: check it too
+        try:
+            load_profile(cfg.io.profile)
+        except ProfileError as exc:
+            raise ConfigError([f"{p}: io.profile: {exc}"]) from None
     return LoadedConfig(cfg, p, hashlib.sha256(raw).hexdigest())

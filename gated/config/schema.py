@@ -10,11 +10,13 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from gated.core.timefmt import parse_offset
+from gated.devices.modbus.config import ModbusIoConfig
+from gated.devices.serial.config import SerialBoardConfig, SerialScannerConfig
 
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 
@@ -88,12 +90,20 @@ class LogSection(Section):
 
 
 class SimIoSection(Section):
+    """The simulated I/O module of the demo lane (driven by [sim])."""
+
     driver: Literal["sim"] = "sim"
     poll_interval_s: float = Field(0.05, gt=0, le=1)
 
 
 class SimBoardSection(Section):
     driver: Literal["sim", "none"] = "sim"
+
+
+#: ``[io]``: ``driver = "sim"`` or ``"modbus"`` (gated.devices.modbus; profile in drivers/)
+IoSection = Annotated[Union[SimIoSection, ModbusIoConfig], Field(discriminator="driver")]
+#: ``[board]``: ``driver = "sim"``, ``"none"`` or ``"serial"`` (gated.devices.serial)
+BoardSection = Annotated[Union[SimBoardSection, SerialBoardConfig], Field(discriminator="driver")]
 
 
 class CameraSection(Section):
@@ -194,8 +204,9 @@ class LaneConfig(Section):
     store: StoreSection = StoreSection()
     control: ControlSection = ControlSection()
     log: LogSection = LogSection()
-    io: SimIoSection = SimIoSection()
-    board: SimBoardSection = SimBoardSection()
+    io: IoSection = SimIoSection()
+    board: BoardSection = SimBoardSection()
+    scanner: SerialScannerConfig | None = None
     cameras: list[CameraSection] = Field(default_factory=list)
     qr: QrSection = QrSection()
     mqtt: MqttSection = MqttSection()

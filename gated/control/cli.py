@@ -15,6 +15,7 @@ from typing import Callable
 from gated.config import ConfigError, load_config
 from gated.control import render
 from gated.control.client import Client, NotRunning, Refused, default_socket
+from gated.devices.cli import add_subparser as add_io_commands
 from gated.qr.cli import add_subparser as add_qr_commands
 
 EXAMPLES = """examples:
@@ -140,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
                            epilog="example: gatectl config check /etc/gated/lane.toml")
     ck.add_argument("files", nargs="+")
     ck.set_defaults(fn=cmd_config_check, offline=True)
+    add_io_commands(sub, parents=[common])  # gatectl io [show|pulse]
     add_qr_commands(sub)  # gatectl qr FILE..., gatectl pass verify|mint|keygen
     return p
 

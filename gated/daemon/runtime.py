@@ -100,6 +100,7 @@ class LaneRuntime:
 
     async def on_io_fault(self, device: str, reason: str) -> None:
         self.last_inputs = None
+        self.outputs = None  # the link now holds safe outputs: write ours again after recovery
         self.submit_nowait(DeviceDown(device, "io", reason))
 
     async def on_io_recovered(self, device: str) -> None:

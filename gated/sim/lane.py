@@ -50,10 +50,11 @@ def sim_passes(items: list[SimPass], now: float) -> list[Pass]:
 
 
 class SimLane:
-    def __init__(self, cfg: SimSection, io: FakeIo, submit) -> None:
+    def __init__(self, cfg: SimSection, io: FakeIo, submit, show_qr=None) -> None:
         self.cfg = cfg
         self.io = io
         self.submit = submit  # runtime.submit_nowait
+        self.show_qr = show_qr  # QrFeed.on_code: what the cab-window QR reader decodes
         self.rng = random.Random(cfg.seed)
 
     async def run(self) -> None:
@@ -95,6 +96,8 @@ class SimLane:
         self._set(presence=True)
         await asyncio.sleep(0.4)
         self._vote(v.plate, v.confidence)
+        if v.qr and self.show_qr is not None:
+            await self.show_qr(v.qr, "sim-qr")
         green = await self._wait_for_green(12.0)
         if not green or v.behaviour == "reverse":
             await asyncio.sleep(3.0)

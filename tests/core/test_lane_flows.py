@@ -308,3 +308,15 @@ def test_store_fault_turns_grants_into_manual_decisions():
     assert d["result"] == "manual" and d["reasons"][-1] == "store_fault"
     lane.feed(DeviceUp("store", "store"))
     assert lane.last("device.recovered").body["device"] == "store"
+
+
+def test_driver_rescanning_the_granted_pass_does_not_spoil_the_next_passage():
+    lane = Lane()
+    lane.set_io()
+    lane.set_io(presence=True)
+    lane.qr(Verdict(True, pass_id="P-9", plate="29C12345"))
+    lane.plate("29C12345")
+    assert lane.last("passage.decided").body["decision"]["result"] == "grant"
+    lane.qr(Verdict(False, reason="used", pass_id="P-9"))  # scanned again, now "used"
+    assert "pass.rejected" not in lane.types()
+    assert lane.state.pending == ()

@@ -168,6 +168,9 @@ def _on_qr(st: Step, q: QrScanned) -> None:
     if st.s.phase == Phase.IDLE and st.s.io_ok and st.s.io is not None:
         start_passage(st, presence=False)
     busy = st.s.phase in (*GRANTED, Phase.CLOSING)  # a QR now belongs to the next vehicle
+    pass_id = q.verdict.pass_id
+    if busy and pass_id is not None and pass_id == _granted_pass_id(st.s.passage):
+        return  # the driver just granted shows the same pass again: not the next vehicle's
     p = None if busy else st.s.passage
     if not q.verdict.ok:
         st.events.append(ev.pass_rejected(st.w, st.p, p, q.verdict))
@@ -179,6 +182,11 @@ def _on_qr(st: Step, q: QrScanned) -> None:
     st.set_passage(qr=q.verdict)
     if st.s.phase == Phase.WAITING and q.verdict.ok:
         decide_now(st)
+
+
+def _granted_pass_id(p) -> str | None:
+    d = p.decision if p is not None else None
+    return d.pass_.id if d is not None and d.pass_ is not None else None
 
 
 # ---------------------------------------------------------------- operator / central
