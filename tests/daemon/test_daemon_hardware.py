@@ -90,3 +90,24 @@ def test_modbus_link_loss_is_a_fault_within_a_second_and_recovers(rig, tmp_path)
         g.wait_for(lambda: g.client().call("status")["inputs"], what="inputs read again")
     finally:
         again.stop()
+
+
+def test_gatectl_io_show_and_pulse_rules(rig):
+    g, io, _, _, _, _ = rig
+    g.wait_for(lambda: g.client().call("status")["inputs"], what="inputs read")
+    sock = ["--socket", str(g.socket)]
+    shown = gatectl("io", "--json", *sock)
+    assert shown.returncode == 0, shown.stderr
+    assert '"presence"' in shown.stdout
+    pulse = ["io", "pulse", "barrier_open", "--ms", "300", "--operator", "tran.van.b",
+             "--reason", "wiring check", *sock]
+    assert gatectl(*pulse).returncode != 0  # no --yes: refused before asking the daemon
+    refused = gatectl(*pulse, "--yes")
+    assert refused.returncode == 1 and "manual" in refused.stderr  # lane is in auto mode
+    assert gatectl("mode", "manual", "--operator", "tran.van.b", "--reason", "wiring",
+                   *sock).returncode == 0
+    mark = io.mark()
+    done = gatectl(*pulse, "--yes")
+    assert done.returncode == 0, done.stderr
+    io.wait_event(lambda e: e.get("event") == "output" and e.get("name") == "barrier_open"
+                  and e.get("value") is True, start=mark)
