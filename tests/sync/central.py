@@ -149,6 +149,16 @@ class Central:
         raise AssertionError(f"no {suffix} message matching within {timeout}s: "
                              f"{self.json_messages(suffix)[-5:]}")
 
+    def wait_for_all(self, suffix: str, cid: str, count: int, timeout: float = 30.0) -> list:
+        """``count`` messages (e.g. cmd/res) with id ``cid``."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = [m for m in self.json_messages(suffix) if m.get("id") == cid]
+            if len(found) >= count:
+                return found
+            time.sleep(0.05)
+        raise AssertionError(f"fewer than {count} {suffix} messages for {cid}")
+
     # ------------------------------------------------------------ central -> lane
     def send(self, suffix: str, obj, *, site_wide: bool = False, expiry_s: int | None = None,
              retain: bool = False, raw: bytes | None = None) -> None:
