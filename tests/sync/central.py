@@ -24,8 +24,9 @@ class Report:
     unique: int = 0
     duplicates: int = 0
     reordered: int = 0  # a new id whose seq is below one already delivered
-    missing: list[int] = field(default_factory=list)
+    missing: list[int] = field(default_factory=list)  # the first 50 of them
     conflicts: int = 0  # one seq seen with two different ids
+    lost: int = 0  # seqs in 1..last never delivered
 
     def ok(self, last_seq: int) -> bool:
         return not self.missing and not self.reordered and not self.conflicts \
@@ -123,7 +124,7 @@ class Central:
         with self._lock:
             missing = [s for s in range(1, last_seq + 1) if s not in self.by_seq]
             return Report(self.received, len(self.ids), self.duplicates, self.reordered,
-                          missing[:50] if len(missing) > 50 else missing, self.conflicts)
+                          missing[:50], self.conflicts, len(missing))
 
     def wait_contiguous(self, last_seq: int, timeout: float = 120.0) -> Report:
         deadline = time.monotonic() + timeout
