@@ -23,24 +23,24 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import timezone
+from datetime import UTC
 from pathlib import Path
 from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import structlog  # noqa: E402
+import structlog
 
-from gated.core.ids import uuid7  # noqa: E402
-from gated.core.lane.model import EventDraft  # noqa: E402
-from gated.core.timefmt import rfc3339  # noqa: E402
-from gated.store import AsyncStore, Store  # noqa: E402
-from gated.sync.client import Settings  # noqa: E402
-from gated.sync.cmdexec import Lane  # noqa: E402
-from gated.sync.topics import Topics  # noqa: E402
-from gated.sync.uplink import Identity, MqttUplink, Options  # noqa: E402
-from tests.sync.peers import Broker, free_port  # noqa: E402
+from gated.core.ids import uuid7
+from gated.core.lane.model import EventDraft
+from gated.core.timefmt import rfc3339
+from gated.store import AsyncStore, Store
+from gated.sync.client import Settings
+from gated.sync.cmdexec import Lane
+from gated.sync.topics import Topics
+from gated.sync.uplink import Identity, MqttUplink, Options
+from tests.sync.peers import Broker, free_port
 
 BODY = {"decision": {"result": "grant", "reasons": ["pass_valid", "plate_match_exact"],
                      "by": "auto"},
@@ -106,7 +106,7 @@ def make_uplink(store: Store, port: int) -> MqttUplink:
                 publish_image=lambda *a: "")
     settings = Settings("127.0.0.1", port, "gated-huu-nghi-in-01", keepalive_s=30,
                         inflight_window=256)
-    ident = Identity(uuid7(), "bench", time.time(), "0" * 64, timezone.utc)
+    ident = Identity(uuid7(), "bench", time.time(), "0" * 64, UTC)
     return MqttUplink(settings, Topics("huu-nghi", "in-01"), ident,
                       Options(reconnect_min_s=0.2, reconnect_max_s=1.0, telemetry_interval_s=3600),
                       astore, runtime, lane)

@@ -8,7 +8,7 @@ received the event yet) still says ``active``: a single-use pass must never open
 from __future__ import annotations
 
 import time
-from typing import Iterable
+from collections.abc import Iterable
 
 from gated.core.passes import Pass
 from gated.store.db import transaction

@@ -17,9 +17,10 @@ import asyncio
 import socket
 import ssl
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Literal
+from typing import Literal
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
@@ -179,7 +180,7 @@ class Connection:
         try:
             return await asyncio.wait_for(asyncio.shield(self._opened),
                                           self.settings.connect_timeout_s * 2)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             await self.abort("no CONNACK in time")
             return Opened(False, reason="no CONNACK in time")
 
@@ -218,7 +219,7 @@ class Connection:
         self.client.disconnect()
         try:
             await asyncio.wait_for(self.closed.wait(), 3.0)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             await self.abort("shutdown (DISCONNECT not flushed)")
         await self.join()
 

@@ -8,8 +8,9 @@ lane controller said no, with its own code in the message) and ``failed``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from gated.core.timefmt import parse_rfc3339
 from gated.sync.messages import MAX_VERSION, BadMessage

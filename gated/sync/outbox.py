@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import structlog
 
@@ -124,7 +124,7 @@ class EventPump:
     async def _sleep(self) -> None:
         try:
             await asyncio.wait_for(self.wake.wait(), max(0.1, self.resend_after / 4))
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
     def _resend_if_stuck(self, w: Window) -> None:
@@ -212,7 +212,7 @@ class ImagePump:
             if not rows:
                 try:
                     await asyncio.wait_for(self.wake.wait(), 30.0)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     pass
                 continue
             waits = []

@@ -5,7 +5,7 @@ its actions -- store writes (one transaction each), the runtime's ``PassBook`` s
 from __future__ import annotations
 
 import time
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 import structlog
 

@@ -14,9 +14,9 @@ are applied. A half-received snapshot never replaces good passes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Mapping
 
 from gated.core.passes import Pass
 from gated.sync.messages import Chunk, Delta

@@ -3,7 +3,8 @@ rates, latencies and disk use. Pure: the uplink gathers the parts, this shapes t
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from gated.core.timefmt import rfc3339
 

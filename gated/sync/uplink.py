@@ -13,8 +13,9 @@ import asyncio
 import json
 import random
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 import structlog
 
@@ -331,7 +332,7 @@ class MqttUplink:
             if fut is not None:
                 try:
                     await asyncio.wait_for(fut, 3.0)
-                except (asyncio.TimeoutError, asyncio.CancelledError):
+                except (TimeoutError, asyncio.CancelledError):
                     log.warning("uplink.shutdown_status_unconfirmed")
             await conn.disconnect()
         try:

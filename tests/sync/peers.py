@@ -125,7 +125,7 @@ class FaultProxy:
                 continue
             try:
                 data = src.recv(65536)
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 continue
             except OSError:
                 break

@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gated.core.passes import Pass
 from gated.core.timefmt import rfc3339
 from gated.sync import commands as cm
 from gated.sync import passsync as ps
@@ -21,7 +22,6 @@ from gated.sync.outbox import Window
 from gated.sync.retention import Policy, Usage, alarm_state, plan
 from gated.sync.signing import b64url_encode, parse_keys, sign_command
 from gated.sync.uplink import backoff_s
-from gated.core.passes import Pass
 
 
 def _pass(pid: str) -> Pass:
