@@ -57,7 +57,10 @@ class Bus:
             if q.qsize() < 1000:
                 q.put_nowait(event)
         for fn in self.listeners:
-            fn(event)
+            try:
+                fn(event)
+            except Exception:  # a listener (the uplink) must never fail the lane's input
+                log.exception("bus.listener_failed", event_id=event.get("id"))
 
 
 class LaneRuntime:

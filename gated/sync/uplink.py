@@ -104,8 +104,11 @@ class MqttUplink:
         """Bus listener: a new event was committed (or buffered)."""
         if event.get("seq") is not None:
             self.pump.notify()
-        if event.get("type") == "lane.mode_changed" and self.conn is not None:
-            self._publish(self.topics.status, self._birth(), retain=True)
+        if event.get("type") == "lane.mode_changed":
+            try:  # called from the lane's runtime: must never raise into it
+                self._publish(self.topics.status, self._birth(), retain=True)
+            except Exception:
+                log.exception("uplink.status_publish_failed")
 
     def command_key(self, kid: str) -> CommandKey | None:
         return self.command_keys.get(kid)
@@ -225,7 +228,11 @@ class MqttUplink:
         conn = self.conn
         if conn is None or conn.closed.is_set():
             return None
-        mid = conn.publish(topic, payload, qos=qos, retain=retain, content_type=content_type)
+        try:
+            mid = conn.publish(topic, payload, qos=qos, retain=retain, content_type=content_type)
+        except ConnectionError as exc:  # the connection is going away: as if offline
+            log.info("uplink.publish_skipped", topic=topic, reason=str(exc))
+            return None
         fut = asyncio.get_running_loop().create_future()
         if qos:
             self._acks[mid] = fut

@@ -199,3 +199,16 @@ def test_backoff_and_protocol_fallback():
     assert next_protocol("auto", "5", Opened(False, reason="Not authorized")) == "5"
     assert next_protocol("5", "5", refused) == "5"
     assert next_protocol("3.1.1", "5", None) == "3.1.1"
+
+
+def test_a_failing_listener_never_fails_the_lane():
+    from gated.daemon.runtime import Bus
+
+    seen = []
+
+    def broken(event):
+        raise ConnectionError("publish failed: The connection was lost.")
+
+    bus = Bus(listeners=[broken, seen.append])
+    bus.publish({"id": "e1", "type": "lane.mode_changed"})
+    assert seen == [{"id": "e1", "type": "lane.mode_changed"}]
