@@ -53,8 +53,12 @@ class Broker:
             "log_dest stdout\n"
             "log_type error\nlog_type warning\nlog_type notice\n"
         )
-        if os.geteuid() == 0:  # mosquitto drops to its own user: let it write here
+        if os.geteuid() == 0:  # mosquitto drops to its own user: let it reach and write here
             shutil.chown(self.dir, "mosquitto", "mosquitto")
+            for parent in self.dir.parents:  # temp dirs are 0700: allow traversal only
+                if str(parent) in ("/", "/tmp") or parent.stat().st_mode & 0o001:
+                    break
+                parent.chmod(parent.stat().st_mode | 0o001)
 
     def start(self) -> Broker:
         log = open(self.dir / "mosquitto.log", "ab")
