@@ -32,14 +32,12 @@ class Burster:
         return self.done
 
 
-def assert_delivered(central, lane, timeout: float = 120.0, gaps_filled_ok: bool = False) -> int:
-    """Every seq 1..last delivered, none conflicting; none reordered unless ``gaps_filled_ok``
-    (a broker restored from its persistence file delivers its saved queue ahead of what the
-    lane re-sends: central sees a gap that the resend fills -- see docs/sync.md)."""
+def assert_delivered(central, lane, timeout: float = 120.0) -> int:
+    """Every seq 1..last delivered, none conflicting, none reordered after de-duplication."""
     last = last_seq(lane)
     report = central.wait_contiguous(last, timeout)
     assert report.lost == 0 and report.conflicts == 0 and report.unique == last, report
-    assert gaps_filled_ok or report.reordered == 0, report
+    assert report.reordered == 0, report
     return last
 
 
@@ -61,7 +59,7 @@ def test_broker_killed_and_restarted(tmp_path, broker, central, lanes, persisten
     broker.start()
     assert b.join() == 150
     burst(lane, 20)
-    assert assert_delivered(central, lane, gaps_filled_ok=persistence) >= 340
+    assert assert_delivered(central, lane) >= 340
 
 
 def test_network_cut_by_proxy(tmp_path, broker, central, lanes):
