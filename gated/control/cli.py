@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
+
+import structlog
 
 from gated.config import ConfigError, load_config
 from gated.control import render
 from gated.control.client import Client, NotRunning, Refused, default_socket
 from gated.devices.cli import add_subparser as add_io_commands
 from gated.qr.cli import add_subparser as add_qr_commands
+from gated.selftest.cli import add_subparser as add_selftest_command
 
 EXAMPLES = """examples:
   gatectl status
@@ -143,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     ck.set_defaults(fn=cmd_config_check, offline=True)
     add_io_commands(sub, parents=[common])  # gatectl io [show|pulse]
     add_qr_commands(sub)  # gatectl qr FILE..., gatectl pass verify|mint|keygen
+    add_selftest_command(sub, [common])  # gatectl selftest
     return p
 
 
@@ -157,8 +162,19 @@ def _socket_path(args) -> str:
     return default_socket()
 
 
+def quiet_logs() -> None:
+    """Driver warnings (a refused Modbus reply, a bad serial frame) go to stderr, never
+    into the output a technician or a script reads; gatectl reports them itself."""
+    structlog.configure(
+        processors=[structlog.processors.add_log_level,
+                    structlog.dev.ConsoleRenderer(colors=False)],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR),
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    quiet_logs()
     for name, default in (("json", False), ("socket", None), ("config", None)):
         if not hasattr(args, name):
             setattr(args, name, default)
