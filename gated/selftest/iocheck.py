@@ -63,7 +63,11 @@ async def run(ctx: Context, emit: Emit) -> None:
         return
     try:
         inputs = await _connect_and_read(module, emit)
-        if inputs is not None:
+        if inputs is not None and isinstance(module, FakeIo):
+            for check, step in ((C, "barrier_cycle"), ("lights", "sequence")):
+                await emit(skipped(check, module.name, step, "nothing moves on a simulated "
+                                   "I/O module"))
+        elif inputs is not None:
             await actuate.run(ctx, module, inputs, emit)
     finally:
         await _leave_safe(module)

@@ -29,6 +29,8 @@ REMEDY = {
     "refused": "nothing listens there: is the broker up? check [mqtt] host and port",
     "timeout": "no answer: check the uplink, routes and firewall towards the broker",
     "network": "the network path fails: check the uplink cable/modem and [mqtt] host",
+    "no_connack": "the port answers but speaks no MQTT here: a TLS port needs [mqtt] tls = "
+                  "true (and a plain port tls = false); check [mqtt] port",
     "tls_files": "fix [mqtt] ca_file / client_cert and the mqtt-client-key credential",
     "tls_verify": "the broker's certificate is not signed by [mqtt] ca_file (or the name or "
                   "date is wrong): get the right CA from central, check the lane's clock",

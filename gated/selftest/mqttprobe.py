@@ -134,7 +134,8 @@ def _open(t: Target, protocol: int) -> _Session:
     s.client.loop_start()
     if not s.connected.wait(TIMEOUT_S):
         close(s)
-        raise ProbeError("timeout", f"no CONNACK in {TIMEOUT_S:.0f} s")
+        raise ProbeError("no_connack", f"connected, but no MQTT answer (CONNACK) in "
+                                       f"{TIMEOUT_S:.0f} s")
     return s
 
 

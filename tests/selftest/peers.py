@@ -1,0 +1,126 @@
+"""Real peers for the field tests: a live RTSP camera and a mosquitto broker (plain, or
+TLS with a password file). Each runs in its own process on a free loopback port and is
+stopped by its fixture; waits are bounded."""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import os
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from tests.io.peers import DIE_WITH_PARENT, WAIT_S, Process, free_port
+
+SYSTEM_PYTHON = "/usr/bin/python3"
+RTSP_SERVER = Path(__file__).with_name("rtsp_server.py")
+
+
+def gstreamer_available() -> bool:
+    probe = ("import gi; gi.require_version('GstRtspServer', '1.0'); "
+             "from gi.repository import GstRtspServer")
+    return Path(SYSTEM_PYTHON).exists() and subprocess.run(
+        [SYSTEM_PYTHON, "-c", probe], capture_output=True, check=False).returncode == 0
+
+
+class RtspCamera(Process):
+    """GStreamer's RTSP server streaming a 640x360 test pattern at 25 fps."""
+
+    def __init__(self, tmp: Path, tag: str = "camera") -> None:
+        self.port = free_port()
+        self.url = f"rtsp://127.0.0.1:{self.port}/cam"
+        super().__init__([SYSTEM_PYTHON, str(RTSP_SERVER), "--port", str(self.port)],
+                         tmp / f"{tag}.log", stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()  # READY ... or nothing if it died
+        if not line.startswith("READY"):
+            self.stop()
+            raise RuntimeError(f"RTSP server did not start: {line!r} {self.log.read_text()[-500:]}")
+
+
+def wait_port(port: int, timeout: float = WAIT_S) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1.0):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on port {port} after {timeout}s")
+
+
+def _let_mosquitto_in(folder: Path) -> None:
+    """mosquitto drops to its own user when started as root: let it read its folder."""
+    if os.geteuid() != 0:
+        return
+    shutil.chown(folder, "mosquitto", "mosquitto")
+    for f in folder.iterdir():
+        shutil.chown(f, "mosquitto", "mosquitto")
+    for parent in folder.parents:  # temp dirs are 0700: allow traversal only
+        if str(parent) in ("/", "/tmp") or parent.stat().st_mode & 0o001:
+            break
+        parent.chmod(parent.stat().st_mode | 0o001)
+
+
+class Broker(Process):
+    """Debian's mosquitto on a free loopback port; ``tls`` adds a certificate and a
+    password file (user ``lane``, password ``secret``)."""
+
+    def __init__(self, folder: Path, tls: "Pki | None" = None) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.port = free_port()
+        lines = [f"listener {self.port} 127.0.0.1", "persistence false", "log_dest stderr"]
+        if tls is None:
+            lines.append("allow_anonymous true")
+        else:
+            passwd = folder / "passwd"
+            passwd.write_text("lane:secret\n")
+            subprocess.run(["mosquitto_passwd", "-U", str(passwd)], check=True,
+                           capture_output=True)
+            lines += ["allow_anonymous false", f"password_file {passwd}",
+                      f"cafile {tls.ca}", f"certfile {tls.cert}", f"keyfile {tls.key}"]
+        conf = folder / "mosquitto.conf"
+        conf.write_text("\n".join(lines) + "\n")
+        _let_mosquitto_in(folder)
+        super().__init__(["mosquitto", "-c", str(conf)], folder.parent / f"{folder.name}.log")
+        wait_port(self.port)
+
+
+class Pki:
+    """A CA and a broker certificate for 127.0.0.1 valid ``days`` days (files in folder)."""
+
+    def __init__(self, folder: Path, days: int = 90) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        now = dt.datetime.now(dt.timezone.utc)
+        ca_key = ec.generate_private_key(ec.SECP256R1())
+        ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test central CA")])
+        ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
+              .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
+              .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=3650))
+              .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+              .sign(ca_key, hashes.SHA256()))
+        key = ec.generate_private_key(ec.SECP256R1())
+        cert = (x509.CertificateBuilder()
+                .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+                .issuer_name(ca_name).public_key(key.public_key())
+                .serial_number(x509.random_serial_number())
+                .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=days))
+                .add_extension(x509.SubjectAlternativeName(
+                    [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+                .sign(ca_key, hashes.SHA256()))
+        self.ca, self.cert, self.key = folder / "ca.pem", folder / "broker.pem", folder / "broker.key"
+        self.ca.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+        self.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        self.key.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                               serialization.PrivateFormat.PKCS8,
+                                               serialization.NoEncryption()))
+
+
+__all__ = ["DIE_WITH_PARENT", "Broker", "Pki", "RtspCamera", "free_port", "gstreamer_available"]
