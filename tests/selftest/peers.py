@@ -73,7 +73,7 @@ class Broker(Process):
     """Debian's mosquitto on a free loopback port; ``tls`` adds a certificate and a
     password file (user ``lane``, password ``secret``)."""
 
-    def __init__(self, folder: Path, tls: "Pki | None" = None) -> None:
+    def __init__(self, folder: Path, tls: Pki | None = None) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         lines = [f"listener {self.port} 127.0.0.1", "persistence false", "log_dest stderr"]
@@ -98,7 +98,7 @@ class Pki:
 
     def __init__(self, folder: Path, days: int = 90) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         ca_key = ec.generate_private_key(ec.SECP256R1())
         ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test central CA")])
         ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)

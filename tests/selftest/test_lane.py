@@ -14,7 +14,7 @@ import pytest
 
 from gated.field import anpr_bridge
 from tests.daemon.gated_proc import Gated, gatectl, write_config
-from tests.io.peers import PtyPair, free_port, modbus_peer, serial_peer
+from tests.io.peers import PtyPair, free_port, serial_peer
 
 LANE = """
 [io]

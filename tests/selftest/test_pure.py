@@ -12,8 +12,16 @@ from gated.field.camera import redact, steady_fps
 from gated.selftest import clock, manifest
 from gated.selftest.iocheck import input_problem
 from gated.selftest.render import progress_line, report_text
-from gated.selftest.report import (Report, exit_status, failed, from_dict, passed, report_from_dict,
-                                   skipped, warned)
+from gated.selftest.report import (
+    Report,
+    exit_status,
+    failed,
+    from_dict,
+    passed,
+    report_from_dict,
+    skipped,
+    warned,
+)
 
 CHRONY = """Reference ID    : C0A80A01 (ntp.lane.local)
 Stratum         : 3
