@@ -112,7 +112,8 @@ def sample(url: str, seconds: float = 2.0, max_frames: int = 200,
     try:
         opened = time.monotonic() - t0
         if not cap.isOpened():
-            raise CameraError("connect", f"no stream from {redact(url)} within {opened:.1f} s")
+            why = f"no answer in {opened:.0f} s" if opened >= 1 else "refused or not found"
+            raise CameraError("connect", f"no stream from {redact(url)}: {why}")
         ok, image = cap.read()
         if not ok or image is None:
             raise CameraError("decode", f"stream opened but no frame decoded within "
