@@ -73,4 +73,4 @@ def test_the_daemon_serves_its_telemetry_on_localhost(tmp_path):
     last_seq = next(float(ln.split()[1]) for ln in text.splitlines()
                     if ln.startswith("gated_queue_last_seq "))
     assert last_seq >= 1
-    assert "gated_disk_fs_free_bytes" in text and "process_resident_memory_bytes" in text
+    assert "gated_disk_fs_free_bytes" in text and "gated_process_resident_memory_bytes" in text
