@@ -58,6 +58,7 @@ ETC="$R/etc/gated"
 DATA="$R/var/lib/gated"
 SHARE="$R/usr/share/gated"
 UNIT="$R/etc/systemd/system/gated.service"
+WANTS="$R/etc/systemd/system/multi-user.target.wants"
 [ "$R" = "" ] && [ "$(id -u)" -ne 0 ] && die "run as root (sudo), or give --root DIR"
 live_systemd() { [ "$R" = "" ] && [ -d /run/systemd/system ]; }
 # shadow-utils work on $ROOT/etc/{passwd,group,shadow} with --prefix
@@ -138,9 +139,11 @@ enable() {
         systemctl daemon-reload
         [ "$ENABLE" = yes ] && systemctl enable -q gated.service
         [ "$START" = yes ] && systemctl restart gated.service
-    elif [ "$ENABLE" = yes ]; then
-        systemctl --root="$ROOT" enable -q gated.service 2>/dev/null \
-            || systemctl --root="$ROOT" enable gated.service
+    elif [ "$ENABLE" = yes ] && command -v systemctl >/dev/null; then
+        systemctl --root="$ROOT" enable -q gated.service
+    elif [ "$ENABLE" = yes ]; then  # no systemd here (yet): what enable does for WantedBy=
+        install -d -m 0755 "$WANTS"
+        ln -sfn /etc/systemd/system/gated.service "$WANTS/gated.service"
     fi
     return 0
 }
@@ -148,11 +151,11 @@ enable() {
 uninstall() {
     if live_systemd; then
         systemctl disable -q --now gated.service 2>/dev/null || true
-    elif [ -e "$UNIT" ]; then
+    elif [ -e "$UNIT" ] && command -v systemctl >/dev/null; then
         systemctl --root="$ROOT" disable -q gated.service 2>/dev/null || true
     fi
-    rm -f "$UNIT"
-    live_systemd && systemctl daemon-reload
+    rm -f "$UNIT" "$WANTS/gated.service"
+    if live_systemd; then systemctl daemon-reload; fi
     rm -rf "$OPT" "$SHARE"
     if [ "$PURGE" = yes ]; then
         rm -rf "$ETC" "$DATA"
