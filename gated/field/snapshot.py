@@ -10,11 +10,16 @@ Exit status: 0 saved, 1 the camera gave no frame or the file could not be writte
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from pathlib import Path
 
-from gated.config import ConfigError, load_config
+import cv2
+import numpy as np
+
+from gated.config import ConfigError, LaneConfig, load_config
+from gated.devices.interfaces import PlateRead
 from gated.field import anpr_bridge
 from gated.field.camera import CameraError, annotate, redact, sample, save_jpeg, snapshot_name
 
@@ -55,22 +60,46 @@ def camera_url(config: str | None, name: str) -> str:
     raise Problem(f"no camera {name!r} in the config (cameras: {known})", 2)
 
 
-def take(url: str, out: Path) -> dict:
-    """Grab, read plates if ANPR is there, draw, save; the result for --json."""
+def annotated_frame(url: str) -> tuple[np.ndarray, list[PlateRead], str]:
+    """Blocking: a live frame with plates drawn, the reads, and why plates were not read
+    ('' when they were). Raises :class:`Problem`."""
     try:
         frame = sample(url, seconds=0.5).image
     except CameraError as exc:
         raise Problem(f"{exc} (check the camera's power, cable and [[cameras]] url)", 1) from None
     reader, why = anpr_bridge.plate_reader()
     reads = reader.read(frame) if reader is not None else []
+    return annotate(frame, reads), reads, why
+
+
+async def camera_jpeg(cfg: LaneConfig, camera: str) -> bytes:
+    """A JPEG of ``camera`` with plates drawn: central's ``snapshot`` command can publish
+    it (``Lane.snapshot`` in gated.sync). Raises ValueError for an unknown or simulated
+    camera, OSError when the camera gives no frame."""
+    cam = next((c for c in cfg.cameras if c.name == camera), None)
+    if cam is None or cam.driver != "rtsp" or not cam.url:
+        raise ValueError(f"no RTSP camera named {camera!r}")
     try:
-        size = save_jpeg(out, annotate(frame, reads))
+        image, _, _ = await asyncio.to_thread(annotated_frame, cam.url)
+    except Problem as exc:
+        raise OSError(str(exc)) from None
+    ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 85])
+    if not ok:
+        raise OSError("cannot encode the frame as JPEG")
+    return data.tobytes()
+
+
+def take(url: str, out: Path) -> dict:
+    """Grab, read plates if ANPR is there, draw, save; the result for --json."""
+    image, reads, why = annotated_frame(url)
+    try:
+        size = save_jpeg(out, image)
     except OSError as exc:
         raise Problem(f"cannot write {out}: {exc}", 1) from None
     result = {"file": str(out), "bytes": size, "camera_url": redact(url),
               "plates": [{"text": r.text, "confidence": round(r.confidence, 3), "box": list(r.box)}
                          for r in reads]}
-    if reader is None:
+    if why:
         result["warning"] = f"plates not read: {why}"
     return result
 

@@ -4,6 +4,7 @@ example in every command's --help."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -11,11 +12,13 @@ from datetime import UTC, date
 
 import pytest
 
+from gated.config import load_config
 from gated.control.cli import build_parser
 from gated.control.examples import has_example, walk
 from gated.core.timefmt import parse_offset
 from gated.field.events_csv import day_bounds, to_csv
 from gated.field.logs import journal_lines, readable
+from gated.field.snapshot import camera_jpeg
 from tests.daemon.gated_proc import Gated, gatectl, write_config
 
 CAMERAS = """
@@ -109,6 +112,10 @@ def test_snapshot_saves_a_jpeg_and_says_what_it_could_not_do(tmp_path, camera):
     assert missing.returncode == 2 and "cameras: front, gone" in missing.stderr
     gone = gatectl("snapshot", "gone", "--config", str(cfg))
     assert gone.returncode == 1 and "power, cable" in gone.stderr
+    lane = load_config(cfg).config  # what central's snapshot command would publish
+    assert asyncio.run(camera_jpeg(lane, "front"))[:2] == b"\xff\xd8"
+    with pytest.raises(ValueError):
+        asyncio.run(camera_jpeg(lane, "rear"))
 
 
 @pytest.mark.parametrize("path", [" ".join(p) for p, _ in walk(build_parser())])
