@@ -202,6 +202,7 @@ def test_broken_lane_fails_with_the_right_remedies(tmp_path, tcp_lane):
         rc, report, _ = run_selftest(cfg, "--only", "io")
     finally:
         g.stop()
+        peer.signal(signal.SIGCONT)  # so that it can stop at once
     assert (rc, report["mode"]) == (1, "daemon")
     down = steps(report)[("io", "io", "connect")]
     assert down["status"] == "fail" and "no valid reply" in down["detail"]
