@@ -76,7 +76,11 @@ class StoreSection(Section):
     path: Path = Field(Path("/var/lib/gated/gated.db"), description="SQLite database file")
     synchronous: Literal["full", "normal"] = Field("full", description="SQLite durability")
     retention_days: int = Field(30, ge=1, le=3650)
-    disk_budget_mb: int = Field(2048, ge=16)
+    disk_budget_mb: int = Field(2048, ge=1)
+    min_free_mb: int = Field(256, ge=0, description="Evict (images, acked events) below this")
+    budget_alarm_pct: int = Field(80, ge=10, le=100,
+                                  description="device.fault when unacked events fill this")
+    retention_check_s: float = Field(60.0, gt=0, le=3600)
 
 
 class ControlSection(Section):
@@ -154,19 +158,44 @@ class QrSection(Section):
     trusted_keys: list[TrustedKeySection] = Field(default_factory=list)
 
 
+_LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
 class MqttSection(Section):
     enabled: bool = False
     host: str = "127.0.0.1"
     port: int = Field(1883, ge=1, le=65535)
+    protocol: Literal["auto", "5", "3.1.1"] = Field(
+        "auto", description="auto: MQTT 5, falling back to 3.1.1 when the broker refuses 5"
+    )
     username: str | None = None
     password_credential: str = Field(
         "mqtt-password", description="credential file name / GATED_MQTT_PASSWORD env"
     )
     tls: bool = False
+    allow_plaintext: bool = Field(False, description="plain TCP to a non-loopback broker")
     ca_file: Path | None = None
     client_cert: Path | None = None
     client_key_credential: str = "mqtt-client-key"
+    keepalive_s: int = Field(30, ge=2, le=3600)
+    session_expiry_s: int = Field(7 * 86400, ge=86400, le=2**32 - 1)
+    connect_timeout_s: float = Field(10.0, gt=0, le=120)
+    reconnect_min_s: float = Field(1.0, gt=0, le=60)
+    reconnect_max_s: float = Field(60.0, gt=0, le=3600)
+    inflight_window: int = Field(256, ge=1, le=65535)
+    resend_after_s: float = Field(30.0, ge=0.5, le=3600)
+    require_signed_commands: bool = False
     telemetry_interval_s: float = Field(30.0, ge=1, le=3600)
+
+    @model_validator(mode="after")
+    def _transport(self) -> MqttSection:
+        if self.enabled and not self.tls and not self.allow_plaintext \
+                and self.host not in _LOOPBACK:
+            raise ValueError("plain TCP to a non-loopback broker: set tls = true"
+                             " (or allow_plaintext = true if you really mean it)")
+        if self.reconnect_min_s > self.reconnect_max_s:
+            raise ValueError("reconnect_min_s must not exceed reconnect_max_s")
+        return self
 
 
 class MetricsSection(Section):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any, Awaitable, Callable
 
 import structlog
 
@@ -23,9 +24,11 @@ from gated.daemon.devices import Devices, build_devices
 from gated.daemon.runtime import LaneRuntime
 from gated.daemon.sdnotify import Notifier, watchdog_interval_s
 from gated.devices.link import SAFE_OUTPUTS
-from gated.metrics import MetricsServer, lane_telemetry
+from gated.metrics import MetricsServer, snapshot_for
 from gated.sim.lane import sim_passes
 from gated.store import AsyncStore, Store, StoreError
+from gated.sync.build import build_retention, build_uplink
+from gated.sync.uplink import MqttUplink
 
 log = structlog.get_logger()
 
@@ -69,18 +72,43 @@ class Daemon:
         self.devices: Devices | None = None
         self.metrics: MetricsServer | None = None
         self._tasks: list[asyncio.Task] = []
+        self.retention = build_retention(self)
+        self.uplink: MqttUplink | None = None
+        if cfg.mqtt.enabled:
+            self.uplink = build_uplink(self, self.retention)
+            self.runtime.bus.listeners.append(self.uplink.notify)
+
+    # --------------------------------------------------------- uplink providers
+    def on_keys(self, hook: Callable[[bytes], None]) -> None:
+        """``hook(payload)`` gets every retained ``keys`` payload (the QR keyring's feed)."""
+        if self.uplink is not None:
+            self.uplink.key_hooks.append(hook)
+
+    def register_provider(self, name: str, fn: Callable[..., Awaitable[Any]]) -> None:
+        """``snapshot``: ``async fn(camera) -> JPEG bytes``; ``selftest``: ``async fn() -> dict``."""
+        if name not in ("snapshot", "selftest"):
+            raise ValueError(f"unknown provider {name!r}")
+        if self.uplink is not None:
+            setattr(self.uplink.commands.lane, name, fn)
 
     # ---------------------------------------------------------------- lifecycle
     async def start(self) -> None:
         await self.server.start()  # first: refuses to start beside a running gated
         await self._open_store()
         self.devices = build_devices(self.cfg, self.runtime)
+        if self.uplink is not None:  # one keyring for QR passes and signed commands
+            qr = self.devices.qr
+            self.on_keys(qr.on_keys)
+            self.uplink.keyring = lambda: qr.keyring
         rt = self.runtime
         self._spawn(rt.run(), "lane")
         for name, coro in self.devices.loops():
             self._spawn(coro, name)
         self._spawn(rt.tick_forever(self.cfg.timing.tick_interval_s), "tick")
         self._spawn(rt.recover_store(self.store.ensure_writable), "store-probe")
+        self._spawn(self.retention.run(self.cfg.store.retention_check_s), "retention")
+        if self.uplink is not None:
+            self._spawn(self.uplink.run(), "uplink")
         self._start_metrics()
         interval = watchdog_interval_s()
         if interval is not None:
@@ -110,7 +138,7 @@ class Daemon:
         m = self.cfg.metrics
         if not m.enabled:
             return
-        server = MetricsServer(m.listen, m.port, lambda: lane_telemetry(self))
+        server = MetricsServer(m.listen, m.port, snapshot_for(self))
         try:
             server.start(asyncio.get_running_loop())
         except OSError as exc:
@@ -135,6 +163,11 @@ class Daemon:
         """Finish writes, leave the lane safe (barrier held, light red), close everything."""
         self.notifier.stopping()
         log.info("gated.stopping")
+        if self.uplink is not None:  # first: status offline/shutdown, no Will
+            try:
+                await asyncio.wait_for(self.uplink.stop(), 8.0)
+            except (asyncio.TimeoutError, StoreError) as exc:
+                log.warning("uplink.stop_incomplete", error=repr(exc))
         for task in self._tasks:
             if task.get_name() != "lane":
                 task.cancel()
@@ -187,7 +220,9 @@ class Daemon:
         return rows
 
     def uplink_status(self) -> dict:
-        return {"online": False, "detail": "no uplink configured: events wait in the store"}
+        if self.uplink is None:
+            return {"online": False, "detail": "no uplink configured: events wait in the store"}
+        return {**self.uplink.status(), "disk": self.retention.status()}
 
     async def audit(self, **entry) -> None:
         ts = rfc3339(time.time(), self.params.tz)

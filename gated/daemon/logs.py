@@ -41,6 +41,27 @@ def _short(value) -> str:
     return str(value)
 
 
+class SafeStream:
+    """A log stream that never raises: a closed pipe or a restarting journald must not
+    take the lane down with it. Lines that cannot be written are counted and dropped."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+        self.dropped = 0
+
+    def write(self, text: str) -> None:
+        try:
+            self.stream.write(text)
+        except (OSError, ValueError):
+            self.dropped += 1
+
+    def flush(self) -> None:
+        try:
+            self.stream.flush()
+        except (OSError, ValueError):
+            pass
+
+
 def setup(level: str = "info", fmt: str = "json", **context: str) -> None:
     """Configure structlog for the daemon; ``context`` (site, lane) goes on every line."""
     renderer = (
@@ -56,7 +77,7 @@ def setup(level: str = "info", fmt: str = "json", **context: str) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(_LEVELS[level]),
-        logger_factory=structlog.PrintLoggerFactory(sys.stdout),
+        logger_factory=structlog.PrintLoggerFactory(SafeStream(sys.stdout)),
         cache_logger_on_first_use=False,
     )
     structlog.contextvars.clear_contextvars()

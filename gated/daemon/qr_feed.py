@@ -50,4 +50,4 @@ class QrFeed:
         if shadowed:
             log.warning("keys.shadowed_by_config", kids=list(shadowed))
         self.keyring = self.keyring.with_topic(update)
-        log.info("keys.updated", kids=list(self.keyring.kids()))
+        log.info("keys.updated", kids=list(self.keyring.kids))

@@ -36,7 +36,7 @@ from gated.core.lane.model import (
     Tick,
     World,
 )
-from gated.core.passes import PassBook
+from gated.core.passes import Pass, PassBook
 from gated.devices.interfaces import LaneInputs, LaneOutputs
 from gated.store import AsyncStore, StoreError
 
@@ -57,7 +57,10 @@ class Bus:
             if q.qsize() < 1000:
                 q.put_nowait(event)
         for fn in self.listeners:
-            fn(event)
+            try:
+                fn(event)
+            except Exception:  # a listener (the uplink) must never fail the lane's input
+                log.exception("bus.listener_failed", event_id=event.get("id"))
 
 
 class LaneRuntime:
@@ -81,6 +84,9 @@ class LaneRuntime:
         self.recent: list[dict] = []
         self.new_id: Callable[[], str] = uuid7
         self.used: set[str] = set()  # single-use passes already admitted (from the store)
+        # held while an input is handled, and while passes are swapped: a swap never lands
+        # between a decision and the single-use bookkeeping of its commit
+        self._passes_lock = asyncio.Lock()
 
     # ------------------------------------------------------------------ inputs
     async def submit(self, inp: LaneInput) -> StepResult:
@@ -122,7 +128,8 @@ class LaneRuntime:
         while True:
             inp, fut = await self._inbox.get()
             try:
-                res = await self._handle(inp)
+                async with self._passes_lock:
+                    res = await self._handle(inp)
             except Exception as exc:  # never let one bad input kill the lane
                 log.exception("lane.input_failed", input=type(inp).__name__)
                 if fut is not None and not fut.done():
@@ -138,6 +145,14 @@ class LaneRuntime:
             await asyncio.sleep(interval_s)
             if self._inbox.empty():
                 self.submit_nowait(Tick())
+
+    async def reload_passes(self, load: Callable[[], tuple[list[Pass], int]]) -> PassBook:
+        """Swap in the passes the store now holds (after a pass sync wrote them)."""
+        async with self._passes_lock:
+            passes, version = await self.astore.run(load)
+            self.passes = PassBook.build(passes, version)
+        log.info("passes.swapped", count=len(passes), version=version)
+        return self.passes
 
     def idle(self) -> bool:
         return self._inbox.empty()

@@ -73,4 +73,11 @@ V2 = [
     )""",
 ]
 
-MIGRATIONS: list[list[str]] = [V1, V2]
+# V3: the MQTT uplink (issue 6). Outbox cursors (``sent_upto``) live in ``meta``; these
+# indexes serve the image outbox (unsent first, oldest first) and retention (oldest first).
+V3 = [
+    "CREATE INDEX images_created ON images (created_at)",
+    "CREATE INDEX images_unsent ON images (created_at) WHERE sent_at IS NULL",
+]
+
+MIGRATIONS: list[list[str]] = [V1, V2, V3]

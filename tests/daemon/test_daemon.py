@@ -174,3 +174,25 @@ def test_unwritable_store_location_is_a_fault(tmp_path):
         assert faults and faults[0]["device"] == "store"
     finally:
         assert g.stop() == 0
+
+
+def test_a_closed_log_pipe_does_not_stop_the_lane(tmp_path):
+    """journald restarting, or `gated ... | head`: logging must never take the lane down."""
+    import subprocess
+
+    from tests.daemon.gated_proc import gated_cmd
+
+    cfg = write_config(tmp_path)
+    proc = subprocess.Popen([*gated_cmd(), "--config", str(cfg)], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL)
+    proc.stdout.readline()
+    proc.stdout.close()  # the reader goes away; every later log line hits EPIPE
+    g = Gated(cfg)
+    g.proc = proc
+    try:
+        g.wait_ready()
+        g.wait_event("passage.decided")  # the lane kept working, and logging, meanwhile
+        assert proc.poll() is None
+    finally:
+        proc.terminate()
+        proc.wait(15)
