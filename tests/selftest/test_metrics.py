@@ -3,9 +3,12 @@ loopback only."""
 
 from __future__ import annotations
 
+import json
 import urllib.request
 
+import paho.mqtt.client as mqtt
 import pytest
+from paho.mqtt.enums import CallbackAPIVersion
 from prometheus_client import CollectorRegistry, generate_latest
 
 from gated.config.schema import LaneConfig
@@ -74,3 +77,31 @@ def test_the_daemon_serves_its_telemetry_on_localhost(tmp_path):
                     if ln.startswith("gated_queue_last_seq "))
     assert last_seq >= 1
     assert "gated_disk_fs_free_bytes" in text and "gated_process_resident_memory_bytes" in text
+
+
+def test_with_the_uplink_prometheus_and_central_read_the_same_figures(tmp_path, broker):
+    port = free_port()
+    cfg = write_config(tmp_path, f"[metrics]\nenabled = true\nport = {port}\n",
+                       f"[mqtt]\nenabled = true\nhost = \"127.0.0.1\"\nport = {broker.port}\n"
+                       "telemetry_interval_s = 1.0\n")
+    got: list[dict] = []
+    sub = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="central-test")
+    sub.on_message = lambda c, u, m: got.append(json.loads(m.payload))
+    sub.connect("127.0.0.1", broker.port)
+    sub.subscribe("gate/v1/huu-nghi/in-01/telemetry", qos=0)
+    sub.loop_start()
+    g = Gated(cfg).start()
+    try:
+        g.wait_for(lambda: any(t["uplink"].get("online") for t in got), what="telemetry online")
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as rsp:
+            text = rsp.read().decode()
+    finally:
+        g.stop()
+        sub.loop_stop()
+        sub.disconnect()
+    central = got[-1]
+    assert "gated_uplink_online 1.0" in text
+    for row in central["devices"]:
+        assert f'gated_device_up{{device="{row["name"]}",kind="{row["kind"]}"}}' in text
+    for key in central["queue"]:  # every queue figure central gets, Prometheus gets
+        assert f"gated_queue_{key} " in text, key
