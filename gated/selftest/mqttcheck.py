@@ -62,7 +62,8 @@ def target_from(cfg: LaneConfig, credentials_dir: Path) -> p.Target:
         host=m.host, port=m.port, client_id=f"gated-{cfg.lane.site}-{cfg.lane.id}-selftest",
         topic_root=f"gate/v1/{cfg.lane.site}/{cfg.lane.id}", tls=m.tls, ca_file=m.ca_file,
         client_cert=m.client_cert, client_key=key, username=m.username,
-        password=secret(m.password_credential, credentials_dir) if m.username else None)
+        password=secret(m.password_credential, credentials_dir) if m.username else None,
+        protocol=m.protocol)
 
 
 def is_loopback(host: str) -> bool:

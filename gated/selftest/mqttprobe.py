@@ -42,6 +42,7 @@ class Target:
     client_key: Path | None = None
     username: str | None = None
     password: str | None = None
+    protocol: str = "auto"  # [mqtt] protocol: auto (5, else 3.1.1), "5" or "3.1.1"
 
 
 def resolve(t: Target) -> list[str]:
@@ -149,8 +150,8 @@ def close(s: _Session) -> None:
 def login(t: Target) -> tuple[_Session, str]:
     """A logged-in session and the protocol it speaks ("5", or "3.1.1" for an older
     broker); raises ProbeError. Close it with :func:`close`."""
-    s = _open(t, mqtt.MQTTv5)
-    if "protocol" in s.reason.lower():  # a broker without MQTT 5
+    s = _open(t, mqtt.MQTTv311 if t.protocol == "3.1.1" else mqtt.MQTTv5)
+    if t.protocol == "auto" and "protocol" in s.reason.lower():  # a broker without MQTT 5
         close(s)
         s = _open(t, mqtt.MQTTv311)
     if not s.client.is_connected():
