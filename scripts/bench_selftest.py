@@ -29,10 +29,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.daemon.gated_proc import Gated, gatectl, write_config  # noqa: E402
-from tests.io.peers import PtyPair, free_port, modbus_peer, serial_peer  # noqa: E402
-from tests.selftest.peers import Broker, RtspCamera  # noqa: E402
-from tests.selftest.test_lane import LANE  # noqa: E402
+from tests.daemon.gated_proc import Gated, gatectl, write_config
+from tests.io.peers import PtyPair, free_port, modbus_peer, serial_peer
+from tests.selftest.peers import Broker, RtspCamera
+from tests.selftest.test_lane import LANE
 
 
 def timed(cfg: Path, *args: str) -> tuple[float, float, bool]:
@@ -59,7 +59,7 @@ def main() -> int:
     peers = [modbus_peer(tmp, "relay-8x8", tcp_port=io_port)]
     board_pty, scan_pty = PtyPair(tmp, "board"), PtyPair(tmp, "scan")
     peers += [board_pty, scan_pty, serial_peer(tmp, board_pty.b, "board-peer"),
-              serial_peer(tmp, scan_pty.b, "scan-peer"), RtspCamera(tmp), Broker(tmp / "mq")]
+              serial_peer(tmp, scan_pty.b, "scan-peer"), RtspCamera(tmp), Broker(tmp)]
     camera, broker = peers[-2], peers[-1]
     try:
         cfg = write_config(tmp, LANE.format(io_port=io_port, board=board_pty.a, scanner=scan_pty.a,

@@ -32,7 +32,7 @@ EXAMPLES = """examples:
 
 def add_subparser(sub, parents: list[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     p = sub.add_parser("logs", parents=parents, help="recent daemon log lines, readable",
-                       description=__doc__, epilog=EXAMPLES,
+                       description=__doc__.replace("``", ""), epilog=EXAMPLES,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("-n", "--lines", type=int, default=50, help="how many recent lines (50)")
     p.add_argument("--level", choices=LEVELS, default="debug", help="this level and above")

@@ -32,7 +32,7 @@ EXAMPLES = """examples:
 
 def add_subparser(sub, parents: list[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     p = sub.add_parser("snapshot", parents=parents, help="save a camera frame with plates drawn",
-                       description=__doc__, epilog=EXAMPLES,
+                       description=__doc__.replace("``", ""), epilog=EXAMPLES,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("camera", help="a [[cameras]] name from the lane config")
     p.add_argument("--out", type=Path, help="JPEG file to write (default ./CAMERA-time.jpg)")

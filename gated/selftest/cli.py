@@ -36,7 +36,7 @@ checks: """ + ", ".join(REPORT_ORDER)
 
 def add_subparser(sub: Any, parents: list[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     p = sub.add_parser("selftest", parents=parents, help="hardware self-test of the lane",
-                       description=__doc__, epilog=EXAMPLES,
+                       description=__doc__.replace("``", ""), epilog=EXAMPLES,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--yes", action="store_true",
                    help="allowed to move hardware: barrier cycle and lights (gated stopped)")

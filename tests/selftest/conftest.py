@@ -27,7 +27,7 @@ def camera(tmp_path: Path):
 
 @pytest.fixture
 def broker(tmp_path: Path):
-    b = Broker(tmp_path / "broker")
+    b = Broker(tmp_path)
     yield b
     b.stop()
 
@@ -35,6 +35,6 @@ def broker(tmp_path: Path):
 @pytest.fixture
 def tls_broker(tmp_path: Path):
     pki = Pki(tmp_path / "pki")
-    b = Broker(tmp_path / "tls-broker", tls=pki)
+    b = Broker(tmp_path, tls=pki, name="tls-broker")
     yield b, pki
     b.stop()

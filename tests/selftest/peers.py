@@ -10,6 +10,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -56,25 +57,28 @@ def wait_port(port: int, timeout: float = WAIT_S) -> None:
     raise RuntimeError(f"nothing listens on port {port} after {timeout}s")
 
 
+def _mosquitto_folder() -> Path:
+    """A folder of its own directly under the system temp dir: mosquitto drops to its own
+    user when started as root and must read its files there, whatever the modes of
+    pytest's 0700 folders (which other pytest sessions on the machine reset)."""
+    folder = Path(tempfile.mkdtemp(prefix="gated-mosquitto-"))
+    folder.chmod(0o755)
+    return folder
+
+
 def _let_mosquitto_in(folder: Path) -> None:
-    """mosquitto drops to its own user when started as root: let it read its folder."""
-    if os.geteuid() != 0:
-        return
-    shutil.chown(folder, "mosquitto", "mosquitto")
-    for f in folder.iterdir():
-        shutil.chown(f, "mosquitto", "mosquitto")
-    for parent in folder.parents:  # temp dirs are 0700: allow traversal only
-        if str(parent) in ("/", "/tmp") or parent.stat().st_mode & 0o001:
-            break
-        parent.chmod(parent.stat().st_mode | 0o001)
+    if os.geteuid() == 0:
+        for f in (folder, *folder.iterdir()):
+            shutil.chown(f, "mosquitto", "mosquitto")
 
 
 class Broker(Process):
     """Debian's mosquitto on a free loopback port; ``tls`` adds a certificate and a
-    password file (user ``lane``, password ``secret``)."""
+    password file (user ``lane``, password ``secret``). Its log is ``log_dir/NAME.log``."""
 
-    def __init__(self, folder: Path, tls: Pki | None = None) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
+    def __init__(self, log_dir: Path, tls: Pki | None = None, name: str = "broker") -> None:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        self.folder = folder = _mosquitto_folder()
         self.port = free_port()
         lines = [f"listener {self.port} 127.0.0.1", "persistence false", "log_dest stderr"]
         if tls is None:
@@ -84,13 +88,24 @@ class Broker(Process):
             passwd.write_text("lane:secret\n")
             subprocess.run(["mosquitto_passwd", "-U", str(passwd)], check=True,
                            capture_output=True)
+            for f in (tls.ca, tls.cert, tls.key):
+                shutil.copy(f, folder / f.name)
             lines += ["allow_anonymous false", f"password_file {passwd}",
-                      f"cafile {tls.ca}", f"certfile {tls.cert}", f"keyfile {tls.key}"]
+                      f"cafile {folder / tls.ca.name}", f"certfile {folder / tls.cert.name}",
+                      f"keyfile {folder / tls.key.name}"]
         conf = folder / "mosquitto.conf"
         conf.write_text("\n".join(lines) + "\n")
         _let_mosquitto_in(folder)
-        super().__init__(["mosquitto", "-c", str(conf)], folder.parent / f"{folder.name}.log")
-        wait_port(self.port)
+        super().__init__(["mosquitto", "-c", str(conf)], log_dir / f"{name}.log")
+        try:
+            wait_port(self.port)
+        except RuntimeError:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        super().stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 class Pki:
