@@ -7,11 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import os
+import select
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 from cryptography import x509
@@ -20,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from tests.io.peers import DIE_WITH_PARENT, WAIT_S, Process, free_port
+from tests.sync.peers import wait_port
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 RTSP_SERVER = Path(__file__).with_name("rtsp_server.py")
@@ -40,21 +40,11 @@ class RtspCamera(Process):
         self.url = f"rtsp://127.0.0.1:{self.port}/cam"
         super().__init__([SYSTEM_PYTHON, str(RTSP_SERVER), "--port", str(self.port)],
                          tmp / f"{tag}.log", stdout=subprocess.PIPE, text=True)
-        line = self.proc.stdout.readline()  # READY ... or nothing if it died
+        ready, _, _ = select.select([self.proc.stdout], [], [], WAIT_S)
+        line = self.proc.stdout.readline() if ready else ""  # READY ..., or it died
         if not line.startswith("READY"):
             self.stop()
             raise RuntimeError(f"RTSP server did not start: {line!r} {self.log.read_text()[-500:]}")
-
-
-def wait_port(port: int, timeout: float = WAIT_S) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1.0):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on port {port} after {timeout}s")
 
 
 def _mosquitto_folder() -> Path:
@@ -99,7 +89,7 @@ class Broker(Process):
         super().__init__(["mosquitto", "-c", str(conf)], log_dir / f"{name}.log")
         try:
             wait_port(self.port)
-        except RuntimeError:
+        except AssertionError:
             self.stop()
             raise
 
