@@ -5,7 +5,11 @@
 set -euo pipefail
 
 DEMO_PACKAGES=(python3 python3-venv python3-pip libzbar0 ca-certificates)
-TEST_PACKAGES=("${DEMO_PACKAGES[@]}" systemd sqlite3 socat mbpoll mosquitto)
+# field tests: a live RTSP camera (GStreamer's RTSP server, run by Debian's python3) and
+# shadow-utils for the installer test (passwd: useradd --prefix)
+TEST_PACKAGES=("${DEMO_PACKAGES[@]}" systemd sqlite3 socat mbpoll mosquitto passwd
+               python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base
+               gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly)
 
 _as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

@@ -198,6 +198,24 @@ class MqttSection(Section):
         return self
 
 
+class MetricsSection(Section):
+    """The Prometheus endpoint (gated.metrics): the telemetry figures, on loopback only."""
+
+    enabled: bool = Field(False, description="serve /metrics")
+    listen: str = Field("127.0.0.1", description="loopback address to listen on")
+    port: int = Field(9310, ge=1, le=65535)
+
+    @field_validator("listen")
+    @classmethod
+    def _loopback_only(cls, v: str) -> str:
+        from gated.metrics.server import is_loopback
+
+        if not is_loopback(v):
+            raise ValueError(f"metrics are served on loopback only (127.0.0.1, ::1 or "
+                             f"localhost), got {v!r}")
+        return v
+
+
 class SimVehicle(Section):
     plate: str = Field(description="Plate the simulated camera reads ('' = unreadable)")
     behaviour: Literal["normal", "tailgate", "reverse", "slow"] = "normal"
@@ -239,6 +257,7 @@ class LaneConfig(Section):
     cameras: list[CameraSection] = Field(default_factory=list)
     qr: QrSection = QrSection()
     mqtt: MqttSection = MqttSection()
+    metrics: MetricsSection = MetricsSection()
     sim: SimSection | None = None
 
     @model_validator(mode="after")

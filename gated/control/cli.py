@@ -8,15 +8,23 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
+
+import structlog
 
 from gated.config import ConfigError, load_config
 from gated.control import render
 from gated.control.client import Client, NotRunning, Refused, default_socket
+from gated.control.examples import add_missing_examples
 from gated.devices.cli import add_subparser as add_io_commands
+from gated.field import export
+from gated.field.logs import add_subparser as add_logs_command
+from gated.field.snapshot import add_subparser as add_snapshot_command
 from gated.qr.cli import add_subparser as add_qr_commands
+from gated.selftest.cli import add_subparser as add_selftest_command
 
 EXAMPLES = """examples:
   gatectl status
@@ -28,6 +36,10 @@ EXAMPLES = """examples:
   gatectl config check /etc/gated/lane.toml
   gatectl qr photo-of-pass.jpg
   gatectl pass verify "GP1:eyJ..." --config /etc/gated/lane.toml
+  gatectl selftest
+  gatectl snapshot front
+  gatectl events --csv --day 2026-11-23 > day.csv
+  gatectl logs --level warning
 """
 
 
@@ -41,6 +53,8 @@ def cmd_status(client: Client, args) -> int:
 
 
 def cmd_events(client: Client, args) -> int:
+    if export.wanted(args):
+        return export.cmd_export(client, args)
     if not args.follow:
         _out(args, client.call("events", limit=args.limit), render.event_rows)
         return 0
@@ -117,9 +131,12 @@ def build_parser() -> argparse.ArgumentParser:
         return sp
 
     add("status", "lane state, devices, outbox, last events", cmd_status, "gatectl status")
-    ev = add("events", "recent events (or follow new ones)", cmd_events, "gatectl events -f")
+    ev = add("events", "recent events, new ones as they come, or a day's as CSV", cmd_events,
+             "gatectl events -f\n  gatectl events --csv --day 2026-11-23 --out day.csv",
+             formatter_class=argparse.RawDescriptionHelpFormatter)
     ev.add_argument("--follow", "-f", action="store_true", help="keep printing new events")
     ev.add_argument("--limit", "-n", type=int, default=20, help="how many recent events")
+    export.add_arguments(ev)
     op = add("open", "open the barrier by hand (audited)", cmd_open,
              'gatectl open --operator nguyen.van.a --reason "paper pass checked"')
     md = add("mode", "set the lane mode (audited)", cmd_mode,
@@ -143,6 +160,10 @@ def build_parser() -> argparse.ArgumentParser:
     ck.set_defaults(fn=cmd_config_check, offline=True)
     add_io_commands(sub, parents=[common])  # gatectl io [show|pulse]
     add_qr_commands(sub)  # gatectl qr FILE..., gatectl pass verify|mint|keygen
+    add_selftest_command(sub, [common])  # gatectl selftest
+    add_snapshot_command(sub, [common])  # gatectl snapshot CAMERA
+    add_logs_command(sub, [common])  # gatectl logs
+    add_missing_examples(p)
     return p
 
 
@@ -157,8 +178,19 @@ def _socket_path(args) -> str:
     return default_socket()
 
 
+def quiet_logs() -> None:
+    """Driver warnings (a refused Modbus reply, a bad serial frame) go to stderr, never
+    into the output a technician or a script reads; gatectl reports them itself."""
+    structlog.configure(
+        processors=[structlog.processors.add_log_level,
+                    structlog.dev.ConsoleRenderer(colors=False)],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR),
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    quiet_logs()
     for name, default in (("json", False), ("socket", None), ("config", None)):
         if not hasattr(args, name):
             setattr(args, name, default)

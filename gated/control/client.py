@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import os
 import socket
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from gated.control.protocol import encode
 
@@ -86,7 +87,7 @@ def _lines(s: socket.socket) -> Iterator[dict]:
     while True:
         try:
             chunk = s.recv(65536)
-        except socket.timeout:
+        except TimeoutError:
             raise NotRunning("gated did not answer in time") from None
         if not chunk:
             return

@@ -17,6 +17,8 @@ from gated.core.decision import PlateVote, decide, pass_problem
 from gated.core.lane.model import OperatorOpen, SetMode
 from gated.core.timefmt import rfc3339
 from gated.devices import io_handlers
+from gated.field import handlers as field_handlers
+from gated.selftest import handlers as selftest_handlers
 from gated.store import StoreError
 
 
@@ -175,6 +177,8 @@ def register_all(server: ControlServer) -> None:
         server.register(name, fn)
     server.register_stream("events.follow", follow)
     io_handlers.register(server)  # io, io.pulse
+    selftest_handlers.register(server)  # selftest (stream)
+    field_handlers.register(server)  # events.day
 
 
 __all__: list[Any] = ["register_all"]

@@ -24,6 +24,7 @@ from gated.daemon.devices import Devices, build_devices
 from gated.daemon.runtime import LaneRuntime
 from gated.daemon.sdnotify import Notifier, watchdog_interval_s
 from gated.devices.link import SAFE_OUTPUTS
+from gated.metrics import MetricsServer, snapshot_for
 from gated.sim.lane import sim_passes
 from gated.store import AsyncStore, Store, StoreError
 from gated.sync.build import build_retention, build_uplink
@@ -69,6 +70,7 @@ class Daemon:
         register_all(self.server)
         self.notifier = Notifier()
         self.devices: Devices | None = None
+        self.metrics: MetricsServer | None = None
         self._tasks: list[asyncio.Task] = []
         self.retention = build_retention(self)
         self.uplink: MqttUplink | None = None
@@ -107,6 +109,7 @@ class Daemon:
         self._spawn(self.retention.run(self.cfg.store.retention_check_s), "retention")
         if self.uplink is not None:
             self._spawn(self.uplink.run(), "uplink")
+        self._start_metrics()
         interval = watchdog_interval_s()
         if interval is not None:
             self._spawn(self._watchdog(interval), "watchdog")
@@ -129,6 +132,19 @@ class Daemon:
             log.error("store.unavailable", error=str(exc))
             rt.store_ok, rt.store_error = False, str(exc)
             rt.submit_nowait(DeviceDown("store", "store", str(exc)))
+
+    def _start_metrics(self) -> None:
+        """The Prometheus endpoint, if configured; a taken port is logged, not fatal."""
+        m = self.cfg.metrics
+        if not m.enabled:
+            return
+        server = MetricsServer(m.listen, m.port, snapshot_for(self))
+        try:
+            server.start(asyncio.get_running_loop())
+        except OSError as exc:
+            log.error("metrics.cannot_listen", port=m.port, error=str(exc))
+            return
+        self.metrics = server
 
     def _spawn(self, coro, name: str) -> None:
         self._tasks.append(asyncio.create_task(coro, name=name))
@@ -164,6 +180,8 @@ class Daemon:
         if self.devices is not None:
             await self.devices.close(SAFE_OUTPUTS)
         await self.server.stop()
+        if self.metrics is not None:
+            await asyncio.to_thread(self.metrics.stop)
         self.astore.shutdown()
         log.info("gated.stopped")
 
