@@ -24,6 +24,8 @@ from gated.daemon.devices import Devices, build_devices
 from gated.daemon.runtime import LaneRuntime
 from gated.daemon.sdnotify import Notifier, watchdog_interval_s
 from gated.devices.link import SAFE_OUTPUTS
+from gated.field.snapshot import camera_jpeg
+from gated.selftest import run_selftest
 from gated.metrics import MetricsServer, snapshot_for
 from gated.sim.lane import sim_passes
 from gated.store import AsyncStore, Store, StoreError
@@ -100,6 +102,8 @@ class Daemon:
             qr = self.devices.qr
             self.on_keys(qr.on_keys)
             self.uplink.keyring = lambda: qr.keyring
+        self.register_provider("selftest", lambda: run_selftest(self))
+        self.register_provider("snapshot", lambda camera: camera_jpeg(self.cfg, camera))
         rt = self.runtime
         self._spawn(rt.run(), "lane")
         for name, coro in self.devices.loops():

@@ -90,6 +90,7 @@ class Connection:
         self.closed = asyncio.Event()
         self.close_reason = ""
         self.inbox: asyncio.Queue[Inbound] = asyncio.Queue()
+        self.session_present = False  # the broker still had our session (CONNACK flag)
         self._opened: asyncio.Future[Opened] = self.loop.create_future()
         self._subacks: dict[int, asyncio.Future[list[bool]]] = {}
         self._on_puback = on_puback
@@ -174,6 +175,8 @@ class Connection:
 
     # ------------------------------------------------------------ asyncio side
     def _resolve(self, opened: Opened) -> None:
+        if opened.ok:
+            self.session_present = opened.session_present
         if not self._opened.done():
             self._opened.set_result(opened)
 

@@ -148,4 +148,7 @@ class Refused(Exception):
 async def _provided(fn, name: str, missing: str, *args):
     if fn is None:
         raise Refused(cm.Refusal("unavailable", f"{name}: {missing}"))
-    return await asyncio.wait_for(fn(*args), PROVIDER_TIMEOUT_S)
+    try:
+        return await asyncio.wait_for(fn(*args), PROVIDER_TIMEOUT_S)
+    except ValueError as exc:  # providers raise ValueError for a bad argument (no such camera)
+        raise Refused(cm.Refusal("invalid", f"{name}: {exc}")) from None

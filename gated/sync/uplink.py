@@ -35,6 +35,9 @@ from gated.sync.topics import Topics
 
 log = structlog.get_logger()
 
+#: Wait this long before publishing to a broker that has lost our session (see below).
+FRESH_SESSION_GRACE_S = 3.0
+
 UPLINK_FAULT_AFTER_S = 60.0  # offline this long -> device.fault (kind uplink)
 
 
@@ -183,7 +186,7 @@ class MqttUplink:
             self.fault_raised = False
             self.runtime.submit_nowait(DeviceUp("uplink", "uplink"))
         tasks = [asyncio.create_task(c) for c in (
-            self.pump.run(conn), self.images.run(conn), self._handle_inbound(conn))]
+            self._pumps_after_grace(conn), self._handle_inbound(conn))]
         closed = asyncio.create_task(conn.closed.wait())
         try:
             await asyncio.wait([closed, *tasks], return_when=asyncio.FIRST_COMPLETED)
@@ -197,6 +200,20 @@ class MqttUplink:
             if not conn.closed.is_set():
                 await conn.abort("uplink stopped" if self._stopping else "a pump ended")
             self._detach(conn)
+
+    async def _pumps_after_grace(self, conn: Connection) -> None:
+        """Publish events and images; after a broker that lost every session, first wait.
+
+        ``session_present`` false on a persistent session means the broker restarted
+        without its state: central's subscription is gone too, and whatever is published
+        before central resubscribes is dropped by the broker (the resend from central's ack
+        fills it later, but central then sees a gap first). Events are durable here, so a
+        few seconds' wait costs nothing and keeps central's view in order.
+        """
+        if not conn.session_present:
+            log.info("uplink.fresh_broker_session", grace_s=FRESH_SESSION_GRACE_S)
+            await asyncio.sleep(FRESH_SESSION_GRACE_S)
+        await asyncio.gather(self.pump.run(conn), self.images.run(conn))
 
     def _detach(self, conn: Connection) -> None:
         self.pump.detach()
