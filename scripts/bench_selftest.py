@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""How long ``gatectl selftest`` takes on a real-peer lane (the figures in docs/field.md).
+"""How long ``gatectl selftest`` takes on a real-peer lane (the figures in README.md, "Field engineer's page").
 
 Starts the same peers as tests/selftest (a Modbus TCP module, a serial board and scanner
 on socat ptys, a GStreamer RTSP camera, a mosquitto), then times, ``--runs`` times each:

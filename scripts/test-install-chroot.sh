@@ -2,7 +2,7 @@
 # The installer on a fresh Debian 12 made with debootstrap: the whole path a lane PC takes
 # (apt packages, user, venv from PyPI, config, unit enabled), then run again (idempotent),
 # then --uninstall and --uninstall --purge. Needs root, debootstrap and the Debian mirror
-# and PyPI; takes minutes (see docs/field.md), so CI runs the quicker DESTDIR-style test
+# and PyPI; takes minutes (see README.md, "Field engineer's page"), so CI runs the quicker DESTDIR-style test
 # (tests/field/test_install.py) and this one only with GATED_CHROOT_TEST=1.
 #
 #   sudo scripts/test-install-chroot.sh [DIR]      # DIR is removed first, kept after

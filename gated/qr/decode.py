@@ -7,7 +7,7 @@ code yields nothing. :func:`make_decoder` builds the configured chain. The defau
 ``auto`` is zxing alone (zbar only if zxing-cpp is not installed): on the evaluation set
 zxing decodes every code zbar does and more (dark-mode phones, strong perspective) at a
 twentieth of the CPU time, and zbar as a fallback added no code while costing ~90 ms on
-every frame without one (``docs/qr.md``). ``zxing+zbar`` remains available.
+every frame without one (README, "QR passes"). ``zxing+zbar`` remains available.
 
 The backends are imported lazily: the verifier does not need them.
 """

@@ -4,7 +4,7 @@
     from gated.selftest import run_standalone, Options
 
 ``gatectl selftest`` runs it through the running daemon (control socket ``selftest``) or,
-with gated stopped, opens the devices itself. See docs/field.md.
+with gated stopped, opens the devices itself. See README.md, "Field engineer's page".
 """
 
 from gated.selftest.context import Options

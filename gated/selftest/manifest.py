@@ -1,6 +1,6 @@
 """``models/MANIFEST.json``: what model files a release ships, with their checksums.
 
-Format (``docs/field.md`` documents it for whoever ships models)::
+Format (``README.md, "Field engineer's page"`` documents it for whoever ships models)::
 
     {"format": "gated-models/1",
      "models": [

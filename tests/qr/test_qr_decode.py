@@ -62,7 +62,7 @@ def test_rendered_distortions_decode_to_exactly_the_texts_shown(
 
 
 def test_strong_perspective_decodes_with_zxing() -> None:
-    """zbar finds a third of these (docs/qr.md); zxing nearly all."""
+    """zbar finds a third of these (README, "QR passes"); zxing nearly all."""
     frame, texts = render.render_frame("perspective", seed=7)
     assert [c.text for c in make_decoder("zxing").decode(frame)] == texts
 
