@@ -42,8 +42,13 @@ def normalise(text: str) -> str:
 
     NFKC folds full-width letters and digits (common in Chinese text) to ASCII.
     """
-    folded = unicodedata.normalize("NFKC", text).upper()
-    return folded.translate(_STRIP)
+    out = text
+    for _ in range(3):  # NFKC can expose separators (´ -> space + accent): reach a fixed point
+        folded = unicodedata.normalize("NFKC", out).upper().translate(_STRIP)
+        if folded == out:
+            break
+        out = folded
+    return out
 
 
 def country_of(plate: str) -> Country | None:

@@ -1,0 +1,51 @@
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gated.core import plates
+
+
+def test_contract_examples():
+    assert plates.normalise("29C-123.45") == "29C12345"
+    assert plates.normalise("29-C1 / 123.45") == "29C112345"
+    assert plates.normalise("桂A·12345") == "桂A12345"
+    assert plates.normalise("桂A·1234挂") == "桂A1234挂"
+    assert plates.normalise("ｇ桂ａ １２３４５") == "G桂A12345"  # full-width folded by NFKC
+
+
+def test_formats_and_countries():
+    assert plates.country_of("29C12345") == "VN"
+    assert plates.country_of("29C1234") == "VN"  # old 4-digit plate
+    assert plates.country_of("59T174443") == "VN"  # two-line motorbike plate
+    assert plates.country_of("51LD12345") == "VN"
+    assert plates.country_of("桂A12345") == "CN"
+    assert plates.country_of("云AD12345") == "CN"  # new-energy, 6 after the city letter
+    assert plates.country_of("桂A1234挂") == "CN" and plates.is_trailer("桂A1234挂")
+    for bad in ("", "ABC", "29C123", "桂I12345", "桂A12O45", "X9C12345", "29C1234567"):
+        assert plates.country_of(bad) is None, bad
+
+
+def test_display():
+    assert plates.display("29C12345") == "29C-123.45"
+    assert plates.display("29C112345") == "29-C1 123.45"
+    assert plates.display("29C1234") == "29C-1234"
+    assert plates.display("桂A1234挂") == "桂A·1234挂"
+    assert plates.display("??") == "??"
+
+
+def test_confusion_key_equates_ocr_confusions():
+    k = plates.confusion_key
+    assert k("29C12345") == k("Z9C1Z345") == k("29CI2345") == k("29C12B45".replace("B", "3"))
+    assert k("80D") == k("B0O") == k("8DQ")
+    assert k("5G") == k("S6")
+    assert k("29C12345") != k("29C12346")
+
+
+@given(st.text(max_size=20))
+def test_normalise_is_idempotent(text):
+    once = plates.normalise(text)
+    assert plates.normalise(once) == once
+
+
+@given(st.from_regex(r"\A[0-9]{2}[A-Z][0-9]{5}\Z"))
+def test_display_round_trips(plate):
+    assert plates.normalise(plates.display(plate)) == plate
