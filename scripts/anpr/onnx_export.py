@@ -7,7 +7,7 @@ from pathlib import Path
 
 import torch
 
-from .ocr_model import IMG_H, IMG_W, ExportWrapper, PlateOCR
+from .ocr_model import ALPHABET, IMG_H, IMG_W, PAD, SLOTS, ExportWrapper, PlateOCR
 
 
 def export_ocr(model: PlateOCR, path: Path) -> None:
@@ -30,3 +30,14 @@ def export_detector(model: torch.nn.Module, path: Path) -> None:
                       dynamic_axes={"image": {1: "h", 2: "w"}, "heat": {2: "fh", 3: "fw"},
                                     "box": {2: "fh", 3: "fw"}}, opset_version=17, dynamo=False)
     tmp.rename(path)
+
+
+def write_plate_config(path: Path) -> None:
+    """fast-plate-ocr's plate_config.yaml for the OCR model (JSON is valid YAML)."""
+    import json
+
+    cfg = {"max_plate_slots": SLOTS, "alphabet": ALPHABET, "pad_char": PAD, "img_height": IMG_H,
+           "img_width": IMG_W, "keep_aspect_ratio": False, "interpolation": "linear",
+           "image_color_mode": "grayscale"}
+    path.write_text("".join(f"{k}: {json.dumps(v, ensure_ascii=False)}\n" for k, v in cfg.items()),
+                    encoding="utf-8")

@@ -84,9 +84,10 @@ def _vehicle(img: np.ndarray, rng: random.Random, box: tuple[int, int, int, int]
 
 
 def _plan_plate(w: int, h: int, rng: random.Random, occupied: list
-                ) -> tuple[np.ndarray, np.ndarray] | None:
-    """A rendered plate and where its corners go, or None if it does not fit."""
-    plate = plate_render.render(plate_text.sample(rng), rng, scale=1.0)
+                ) -> tuple[np.ndarray, np.ndarray, str] | None:
+    """A rendered plate, where its corners go and its label; None if it does not fit."""
+    text = plate_text.sample(rng)
+    plate = plate_render.render(text, rng, scale=1.0)
     target_w = math.exp(rng.uniform(math.log(22 * _S), math.log(180 * _S)))
     f = target_w / plate.shape[1]
     plate = cv2.resize(plate, (max(4, int(plate.shape[1] * f)), max(4, int(plate.shape[0] * f))),
@@ -102,7 +103,7 @@ def _plan_plate(w: int, h: int, rng: random.Random, occupied: list
     if any(_overlap(bx, o) for o in occupied):
         return None
     occupied.append(bx)
-    return plate, quad
+    return plate, quad, text.label
 
 
 def _paste(img: np.ndarray, plate: np.ndarray, quad: np.ndarray) -> None:
@@ -117,7 +118,7 @@ def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
 
 
 def _finish(img: np.ndarray, rng: random.Random) -> np.ndarray:
-    img = degrade.lighting(img, rng)
+    img = degrade.lighting(cv2.resize(img, (W, H), interpolation=cv2.INTER_AREA), rng)
     r = rng.random()
     if r < 0.15:  # IR grey
         g = degrade.to_grey(img, rng, ir=True)
@@ -125,15 +126,14 @@ def _finish(img: np.ndarray, rng: random.Random) -> np.ndarray:
     elif r < 0.27:  # night
         g = degrade.night(img, rng)
         img = g
-    img = cv2.resize(img, (W, H), interpolation=cv2.INTER_AREA)
     if rng.random() < 0.3:
         img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.3, 1.0))
     ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, rng.randint(40, 95)])
     return cv2.imdecode(buf, cv2.IMREAD_COLOR)
 
 
-def scene(rng: random.Random) -> tuple[np.ndarray, np.ndarray]:
-    """(BGR H x W image, boxes (N, 4) x1 y1 x2 y2 in pixels) with 0..4 plates."""
+def scene(rng: random.Random) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """(BGR H x W image, boxes (N, 4) x1 y1 x2 y2 in pixels, labels) with 0..4 plates."""
     img = degrade.textured_background(rng, H * _S, W * _S)
     _clutter(img, rng)
     boxes: list[tuple[float, ...]] = []
@@ -147,7 +147,7 @@ def scene(rng: random.Random) -> tuple[np.ndarray, np.ndarray]:
             plans.append(plan)
     for bx in boxes:  # all vehicles first, so none covers another's plate
         _vehicle(img, rng, tuple(int(v) for v in bx))
-    for plate, quad in plans:
+    for plate, quad, _ in plans:
         _paste(img, plate, quad)
     arr = np.array(boxes, np.float32).reshape(-1, 4) / _S
-    return _finish(img, rng), arr
+    return _finish(img, rng), arr, [label for _, _, label in plans]

@@ -1,0 +1,90 @@
+"""Detection + OCR on one frame: the project's :class:`PlateReader`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from gated.core.plates import is_valid
+from gated.devices.interfaces import PlateRead
+
+from .detector import Detection, PlateDetector, clip_box
+from .models import DETECTOR_FILE, OCR_CONFIG_FILE, OCR_FILE, AnprError, models_dir
+from .ocr import PlateOCR
+
+
+@dataclass(frozen=True, slots=True)
+class ReaderConfig:
+    input_width: int = 512  # detector input width (frames are scaled to it)
+    det_threshold: float = 0.3
+    min_confidence: float = 0.3  # reads below are dropped
+    valid_only: bool = True  # drop reads that are no Vietnamese or Chinese plate format
+    margin: float = 0.08  # crop margin around a detected box, fraction of its size
+    whole_image_fallback: bool = True  # nothing detected: read the whole image as a crop
+
+
+def expand(box: tuple[int, int, int, int], margin: float, w: int, h: int) -> tuple[int, int, int, int]:
+    x1, y1, x2, y2 = box
+    mx, my = (x2 - x1) * margin, (y2 - y1) * margin
+    return clip_box((int(x1 - mx), int(y1 - my), int(x2 + mx), int(y2 + my)), w, h)
+
+
+class AnprReader:
+    """Implements :class:`gated.devices.interfaces.PlateReader`. Not thread-safe; one per worker."""
+
+    def __init__(self, model_dir: Path | None = None, config: ReaderConfig | None = None) -> None:
+        d = model_dir or models_dir()
+        self.config = config or ReaderConfig()
+        self.detector = PlateDetector(d / DETECTOR_FILE, self.config.input_width, self.config.det_threshold)
+        self.ocr = PlateOCR(d / OCR_FILE, d / OCR_CONFIG_FILE)
+
+    def read(self, image: np.ndarray) -> list[PlateRead]:
+        image = as_bgr(image)
+        h, w = image.shape[:2]
+        dets = self.detector.detect(image)
+        boxes = [expand(d.box, self.config.margin, w, h) for d in dets]
+        boxes = [b for b in boxes if b[2] - b[0] >= 8 and b[3] - b[1] >= 4]
+        reads = self._read_boxes(image, boxes)
+        if not reads and self.config.whole_image_fallback:
+            reads = self._read_boxes(image, [(0, 0, w, h)])
+        return reads
+
+    def read_crop(self, image: np.ndarray) -> PlateRead:
+        """Read an image known to be a plate crop (no detection, no filtering)."""
+        image = as_bgr(image)
+        text, conf = self.ocr.read([image])[0]
+        return PlateRead(text, conf, (0, 0, image.shape[1], image.shape[0]))
+
+    def _read_boxes(self, image: np.ndarray, boxes: list[tuple[int, int, int, int]]) -> list[PlateRead]:
+        crops = [image[y1:y2, x1:x2] for x1, y1, x2, y2 in boxes]
+        out = []
+        for box, (text, conf) in zip(boxes, self.ocr.read(crops)):
+            if conf < self.config.min_confidence or (self.config.valid_only and not is_valid(text)):
+                continue
+            out.append(PlateRead(text, round(conf, 3), box))
+        return out
+
+
+def check_image(image: object) -> None:
+    if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.ndim not in (2, 3):
+        raise AnprError("expected a uint8 image array (BGR or grey)")
+    if image.shape[0] < 8 or image.shape[1] < 8:
+        raise AnprError(f"image too small: {image.shape[1]}x{image.shape[0]}")
+    if image.ndim == 3 and image.shape[2] not in (1, 3, 4):
+        raise AnprError(f"unsupported channel count: {image.shape[2]}")
+
+
+def as_bgr(image: np.ndarray) -> np.ndarray:
+    """Validate and convert grey/BGRA images to BGR."""
+    check_image(image)
+    if image.ndim == 2 or image.shape[2] == 1:
+        return cv2.cvtColor(image.reshape(image.shape[:2]), cv2.COLOR_GRAY2BGR)
+    if image.shape[2] == 4:
+        return cv2.cvtColor(image, cv2.COLOR_BGRA2BGR)
+    return image
+
+
+__all__ = ["AnprReader", "ReaderConfig", "Detection", "expand", "check_image"]
