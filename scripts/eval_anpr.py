@@ -45,6 +45,28 @@ class Peer:
         return [normalise(r[1]) for r in res or []]
 
 
+class CachedPeer:
+    """The peer's scores per set, computed once and kept in a JSON file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.cache = json.loads(path.read_text()) if path.exists() else {}
+        self._engine: Peer | None = None
+
+    @property
+    def engine(self) -> Peer:
+        self._engine = self._engine or Peer()
+        return self._engine
+
+    def result(self, s, compute) -> dict:
+        key = f"{s.name}:{len(s.labels)}"
+        if key not in self.cache:
+            self.cache[key] = compute()
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text(json.dumps(self.cache, indent=1))
+        return self.cache[key]
+
+
 def eval_crops(s: eval_sets.CropSet, read, failures: Path | None) -> dict:
     t = time.perf_counter()
     preds = [read(img, two) for img, two in zip(s.images, s.two_line)]
@@ -84,9 +106,11 @@ def main() -> None:
     ap.add_argument("--rendered-per-kind", type=int, default=300)
     ap.add_argument("--json", type=Path)
     ap.add_argument("--failures", type=Path, help="write misread files per set here")
+    ap.add_argument("--peer-cache", type=Path, default=Path("/work/cache/anpr/peer_results.json"),
+                    help="peer results are reused from here (the peer does not change)")
     args = ap.parse_args()
     reader = AnprReader(args.models)
-    peer = None if args.no_peer else Peer()
+    peer = None if args.no_peer else CachedPeer(args.peer_cache)
     if args.failures:
         args.failures.mkdir(parents=True, exist_ok=True)
     report: dict[str, dict] = {}
@@ -96,13 +120,13 @@ def main() -> None:
     for s in crop_sets:
         report[s.name] = {"gated": eval_crops(s, lambda im, _two: reader.read_crop(im).text, args.failures)}
         if peer:
-            report[s.name]["peer"] = eval_crops(s, peer.read_crop, None)
+            report[s.name]["peer"] = peer.result(s, lambda s=s: eval_crops(s, peer.engine.read_crop, None))
         print(s.name, json.dumps(report[s.name]), flush=True)
     if not args.no_scenes:
         for s in eval_sets.real_scene_sets() + [eval_sets.rendered_scene_set()]:
             report[s.name] = {"gated": eval_scenes(s, reader, None)}
             if peer:
-                report[s.name]["peer"] = eval_scenes(s, None, peer)
+                report[s.name]["peer"] = peer.result(s, lambda s=s: eval_scenes(s, None, peer.engine))
             print(s.name, json.dumps(report[s.name]), flush=True)
     print(table(report))
     if args.json:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -50,9 +51,20 @@ class ShardPool:
     def batch(self, rng: np.random.Generator, n: int) -> tuple[torch.Tensor, torch.Tensor]:
         idx = rng.integers(0, len(self.images), n)
         x = torch.from_numpy(self.images[idx]).unsqueeze(1).float() / 255.0
-        if rng.random() < 0.5:  # cheap online jitter: a few pixels of horizontal shift
-            x = torch.roll(x, shifts=int(rng.integers(-3, 4)), dims=3)
-        return x, torch.from_numpy(self.labels[idx])
+        return online_jitter(x, rng), torch.from_numpy(self.labels[idx])
+
+
+def online_jitter(x: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
+    """Cheap per-sample contrast, gamma, noise and shift, so reused shards look fresh."""
+    n = x.shape[0]
+    gain = torch.from_numpy(rng.uniform(0.7, 1.3, (n, 1, 1, 1)).astype(np.float32))
+    bias = torch.from_numpy(rng.uniform(-0.15, 0.15, (n, 1, 1, 1)).astype(np.float32))
+    gamma = torch.from_numpy(rng.uniform(0.7, 1.4, (n, 1, 1, 1)).astype(np.float32))
+    x = ((x * gain + bias).clamp(0, 1) ** gamma)
+    x = x + torch.randn_like(x) * float(rng.uniform(0, 0.04))
+    if rng.random() < 0.5:
+        x = torch.roll(x, shifts=(int(rng.integers(-2, 3)), int(rng.integers(-4, 5))), dims=(2, 3))
+    return x.clamp(0, 1)
 
 
 def lr_at(step: int, total: int, peak: float, warmup: int = 500) -> float:
@@ -74,6 +86,18 @@ def evaluate(model: PlateOCR, images: np.ndarray, labels: np.ndarray) -> tuple[f
     return float((p == labels).all(1).mean()), float((p == labels).mean())
 
 
+def init_from(model: PlateOCR, ckpt: Path) -> int:
+    """Load weights from an earlier layout; the positional map is resized if its grid changed."""
+    state = torch.load(ckpt, weights_only=False)
+    weights = state["model"]
+    pos = weights["pos"]
+    if pos.shape != model.pos.shape:
+        weights["pos"] = F.interpolate(pos, size=model.pos.shape[2:], mode="bilinear", align_corners=False)
+    model.load_state_dict(weights)
+    print(f"initialised from {ckpt} (step {state['step']})", flush=True)
+    return int(state["step"])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", type=Path, default=Path("/work/cache/anpr/ocr"))
@@ -85,6 +109,7 @@ def main() -> None:
     ap.add_argument("--max-shards", type=int, default=120)
     ap.add_argument("--save-every", type=int, default=500)
     ap.add_argument("--val-every", type=int, default=2000)
+    ap.add_argument("--init", type=Path, help="warm start from this checkpoint (keeps its step)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -96,16 +121,19 @@ def main() -> None:
     if last.exists():
         state = torch.load(last, weights_only=False)
         model.load_state_dict(state["model"])
-        opt.load_state_dict(state["opt"])
+        if "opt" in state:
+            opt.load_state_dict(state["opt"])
         step, elapsed = state["step"], state.get("elapsed", 0.0)
         print(f"resumed at step {step}", flush=True)
+    elif args.init:
+        step = init_from(model, args.init)
     val_x, val_y = load_npz(args.data / "val.npz")
     pool = ShardPool(args.data, args.max_shards)
     rng = np.random.default_rng(step)
     loss_fn = nn.CrossEntropyLoss(label_smoothing=0.05)
     t0, run_loss = time.time(), 0.0
     while step < args.total_steps:
-        if step % 1000 == 0:
+        if step % 1000 == 0 or len(pool.images) == 0:
             pool.refresh()
         for g in opt.param_groups:
             g["lr"] = lr_at(step, args.total_steps, args.lr)

@@ -50,8 +50,18 @@ def decode(heat: np.ndarray, box: np.ndarray, scale: float, threshold: float, ma
         cx, cy = (x + dx) * STRIDE, (y + dy) * STRIDE
         bw, bh = np.exp(box[2, y, x]) * STRIDE, np.exp(box[3, y, x]) * STRIDE
         b = ((cx - bw / 2) / scale, (cy - bh / 2) / scale, (cx + bw / 2) / scale, (cy + bh / 2) / scale)
-        out.append(Detection(tuple(int(round(v)) for v in b), float(heat[y, x])))
+        det = Detection(tuple(int(round(v)) for v in b), float(heat[y, x]))
+        if all(overlap(det.box, o.box) < 0.3 for o in out):  # best first: keep the best of a cluster
+            out.append(det)
     return out
+
+
+def overlap(a: tuple[int, ...], b: tuple[int, ...]) -> float:
+    """Intersection over the smaller box (catches a box nested in another)."""
+    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    small = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return ix * iy / small if small > 0 else 0.0
 
 
 class PlateDetector:

@@ -22,7 +22,7 @@ class ReaderConfig:
     det_threshold: float = 0.3
     min_confidence: float = 0.3  # reads below are dropped
     valid_only: bool = True  # drop reads that are no Vietnamese or Chinese plate format
-    margin: float = 0.08  # crop margin around a detected box, fraction of its size
+    margins: tuple[float, ...] = (0.08, 0.3)  # crop margins tried in turn until a plate is read
     whole_image_fallback: bool = True  # nothing detected: read the whole image as a crop
 
 
@@ -44,12 +44,10 @@ class AnprReader:
     def read(self, image: np.ndarray) -> list[PlateRead]:
         image = as_bgr(image)
         h, w = image.shape[:2]
-        dets = self.detector.detect(image)
-        boxes = [expand(d.box, self.config.margin, w, h) for d in dets]
-        boxes = [b for b in boxes if b[2] - b[0] >= 8 and b[3] - b[1] >= 4]
-        reads = self._read_boxes(image, boxes)
+        boxes = [d.box for d in self.detector.detect(image)]
+        reads = self._read_boxes(image, [b for b in boxes if b[2] - b[0] >= 6 and b[3] - b[1] >= 3])
         if not reads and self.config.whole_image_fallback:
-            reads = self._read_boxes(image, [(0, 0, w, h)])
+            reads = self._accept([(0, 0, w, h)], self.ocr.read([image]))
         return reads
 
     def read_crop(self, image: np.ndarray) -> PlateRead:
@@ -59,13 +57,35 @@ class AnprReader:
         return PlateRead(text, conf, (0, 0, image.shape[1], image.shape[0]))
 
     def _read_boxes(self, image: np.ndarray, boxes: list[tuple[int, int, int, int]]) -> list[PlateRead]:
-        crops = [image[y1:y2, x1:x2] for x1, y1, x2, y2 in boxes]
+        """OCR each box with a tight margin; boxes that give no plate are retried looser."""
+        h, w = image.shape[:2]
+        reads: list[PlateRead] = []
+        pending = boxes
+        for margin in self.config.margins:
+            if not pending:
+                break
+            crops_at = [expand(b, margin, w, h) for b in pending]
+            got = self._accept(pending, self.ocr.read([image[y1:y2, x1:x2] for x1, y1, x2, y2 in crops_at]))
+            done = {r.box for r in got}
+            reads += got
+            pending = [b for b in pending if b not in done]
+        return dedupe(reads)
+
+    def _accept(self, boxes: list[tuple[int, int, int, int]], results: list[tuple[str, float]]) -> list[PlateRead]:
         out = []
-        for box, (text, conf) in zip(boxes, self.ocr.read(crops)):
-            if conf < self.config.min_confidence or (self.config.valid_only and not is_valid(text)):
-                continue
-            out.append(PlateRead(text, round(conf, 3), box))
+        for box, (text, conf) in zip(boxes, results):
+            if conf >= self.config.min_confidence and (is_valid(text) or not self.config.valid_only):
+                out.append(PlateRead(text, round(conf, 3), box))
         return out
+
+
+def dedupe(reads: list[PlateRead]) -> list[PlateRead]:
+    """One read per text (the most confident)."""
+    best: dict[str, PlateRead] = {}
+    for r in reads:
+        if r.text not in best or r.confidence > best[r.text].confidence:
+            best[r.text] = r
+    return list(best.values())
 
 
 def check_image(image: object) -> None:

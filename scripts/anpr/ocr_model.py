@@ -41,11 +41,11 @@ class PlateOCR(nn.Module):
             _conv(1, c[0], 2),  # 32x64
             _conv(c[0], c[1], 2),  # 16x32
             _conv(c[1], c[2]),
-            _conv(c[2], c[3], 2),  # 8x16
+            _conv(c[2], c[3], (2, 1)),  # 8x32: a column per ~4 px, enough for 10-glyph lines
             _conv(c[3], c[4]),
             _conv(c[4], c[4]),
         )
-        fh, fw = IMG_H // 8, IMG_W // 8
+        fh, fw = IMG_H // 8, IMG_W // 4
         self.pos = nn.Parameter(torch.zeros(1, c[4], fh, fw))
         self.attn = nn.Conv2d(c[4], SLOTS, 1)
         self.slot_emb = nn.Parameter(torch.zeros(1, SLOTS, c[4]))

@@ -58,12 +58,14 @@ def _clutter(img: np.ndarray, rng: random.Random) -> None:
             cv2.circle(img, (x, y), rng.randint(3, 60), c, -1)
     for _ in range(rng.randint(0, 4)):
         _sign(img, rng)
+    for _ in range(rng.randint(0, 2)):
+        _buildings(img, rng)
 
 
 def _vehicle(img: np.ndarray, rng: random.Random, box: tuple[int, int, int, int]) -> None:
-    """A vehicle front/back: body, windscreen, lights and grille around the plate box."""
+    """A vehicle front/back: body, windscreen, lights, grille and badge around the plate box."""
     x1, y1, x2, y2 = box
-    pw, ph = x2 - x1, y2 - y1
+    pw, ph = max(4, x2 - x1), max(3, y2 - y1)
     vw = int(pw * rng.uniform(3, 7))
     cx = (x1 + x2) // 2
     top = int(y1 - ph * rng.uniform(2, 8))
@@ -76,11 +78,44 @@ def _vehicle(img: np.ndarray, rng: random.Random, box: tuple[int, int, int, int]
         lx = cx + sx * int(vw * 0.36)
         cv2.ellipse(img, (lx, y1 - ph), (max(2, vw // 12), max(2, ph // 2)), 0, 0, 360,
                     _rand_colour(rng, 150, 255), -1)
-    if rng.random() < 0.6:  # grille bars above the plate
-        gy = y1 - int(ph * rng.uniform(1.2, 2.2))
-        for k in range(rng.randint(2, 6)):
-            yy = gy - k * max(2, ph // 3)
-            cv2.line(img, (cx - vw // 4, yy), (cx + vw // 4, yy), _rand_colour(rng, 0, 120), max(1, ph // 8))
+    if rng.random() < 0.7:
+        _grille(img, rng, (cx - vw // 4, y1 - int(ph * rng.uniform(2.5, 4)), cx + vw // 4, y1 - ph // 3))
+    if rng.random() < 0.5:  # badge: rings, an ellipse or a few letters
+        by = y1 - int(ph * rng.uniform(1.5, 3.5))
+        c = _rand_colour(rng, 150, 255)
+        for k in range(rng.randint(1, 4)):
+            cv2.circle(img, (cx + int((k - 1.5) * ph * 0.6), by), max(2, ph // 3), c, max(1, ph // 10))
+    cv2.line(img, (cx - vw // 2, bottom - ph // 2), (cx + vw // 2, bottom - ph // 2),
+             _rand_colour(rng, 0, 80), max(1, ph // 6))
+
+
+def _grille(img: np.ndarray, rng: random.Random, box: tuple[int, int, int, int]) -> None:
+    x1, y1, x2, y2 = box
+    if x2 - x1 < 6 or y2 - y1 < 4:
+        return
+    cv2.rectangle(img, (x1, y1), (x2, y2), _rand_colour(rng, 0, 70), -1)
+    c = _rand_colour(rng, 100, 230)
+    step = max(3, (y2 - y1) // rng.randint(3, 8), int(((x2 - x1) * (y2 - y1) / 150) ** 0.5))
+    if rng.random() < 0.5:
+        for yy in range(y1, y2, step):
+            cv2.line(img, (x1, yy), (x2, yy), c, max(1, step // 3))
+    else:  # honeycomb / mesh
+        for yy in range(y1, y2, step):
+            for xx in range(x1 + (yy // step % 2) * step // 2, x2, step):
+                cv2.circle(img, (xx, yy), max(1, step // 3), c, 1)
+
+
+def _buildings(img: np.ndarray, rng: random.Random) -> None:
+    """Window grids and foliage: regular structure that is not a plate."""
+    h, w = img.shape[:2]
+    x, y = rng.randint(0, w), rng.randint(0, h // 2)
+    bw, bh = rng.randint(60, 400), rng.randint(60, 300)
+    cv2.rectangle(img, (x, y), (x + bw, y + bh), _rand_colour(rng), -1)
+    step = max(rng.randint(10, 40), int((bw * bh / 120) ** 0.5))
+    wc = _rand_colour(rng)
+    for yy in range(y + 5, y + bh - step // 2, step):
+        for xx in range(x + 5, x + bw - step // 2, step):
+            cv2.rectangle(img, (xx, yy), (xx + step // 2, yy + step // 3), wc, -1)
 
 
 def _plan_plate(w: int, h: int, rng: random.Random, occupied: list
@@ -88,7 +123,7 @@ def _plan_plate(w: int, h: int, rng: random.Random, occupied: list
     """A rendered plate, where its corners go and its label; None if it does not fit."""
     text = plate_text.sample(rng)
     plate = plate_render.render(text, rng, scale=1.0)
-    target_w = math.exp(rng.uniform(math.log(22 * _S), math.log(180 * _S)))
+    target_w = math.exp(rng.uniform(math.log(22 * _S), math.log(220 * _S)))
     f = target_w / plate.shape[1]
     plate = cv2.resize(plate, (max(4, int(plate.shape[1] * f)), max(4, int(plate.shape[0] * f))),
                        interpolation=cv2.INTER_AREA)
