@@ -35,7 +35,8 @@ def crop_box(quad: np.ndarray, rng: random.Random, shape: tuple[int, ...]) -> tu
     x1, y1 = quad.min(axis=0)
     x2, y2 = quad.max(axis=0)
     w, h = x2 - x1, y2 - y1
-    m = [rng.uniform(-0.03, 0.12) for _ in range(4)]
+    lo, hi = (-0.04, 0.02) if rng.random() < 0.4 else (-0.02, 0.12)  # tight crops are common
+    m = [rng.uniform(lo, hi) for _ in range(4)]
     bx1 = max(0, int(x1 - m[0] * w))
     by1 = max(0, int(y1 - m[1] * h))
     bx2 = min(shape[1], int(x2 + m[2] * w))

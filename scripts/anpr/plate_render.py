@@ -31,7 +31,7 @@ class Layout:
 
 
 LAYOUTS = {
-    "vn1": Layout((520, 110), (LineSpec(16, 78, 40, 5),)),
+    "vn1": Layout((520, 110), (LineSpec(15, 80, 46, 3),)),
     "vn2moto": Layout((190, 140), (LineSpec(10, 56, 28, 3), LineSpec(76, 56, 28, 3))),
     "vn2car": Layout((330, 165), (LineSpec(12, 68, 46, 6), LineSpec(88, 68, 46, 4))),
     "cn1": Layout((440, 140), (LineSpec(25, 90, 45, 12),)),
@@ -85,7 +85,7 @@ def _draw_separator(ink: np.ndarray, ch: str, x: float, spec: LineSpec, s: float
 def _draw_glyph(ink: np.ndarray, mask: np.ndarray, box: tuple[float, ...], rng: random.Random) -> None:
     x, y, w, h = box
     gh, gw = mask.shape
-    tw = min(w, gw * h / gh * rng.uniform(0.75, 1.0))
+    tw = min(w, gw * h / gh * rng.uniform(0.85, 1.1))
     if gw / gh > 0.75:  # wide glyphs (M, W, hanzi) fill the cell
         tw = w * rng.uniform(0.92, 1.0)
     x0 = int(round(x + (w - tw) / 2))
