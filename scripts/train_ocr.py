@@ -18,10 +18,9 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from scripts.anpr.ocr_model import ALPHABET, IMG_H, IMG_W, PlateOCR, encode  # noqa: E402
+from scripts.anpr.ocr_model import BLANK, IMG_H, IMG_W, PlateOCR, encode, greedy_slots  # noqa: E402
 from scripts.anpr.onnx_export import export_ocr  # noqa: E402
 
 
@@ -80,22 +79,27 @@ def evaluate(model: PlateOCR, images: np.ndarray, labels: np.ndarray) -> tuple[f
     preds = []
     for i in range(0, len(images), 256):
         x = torch.from_numpy(images[i : i + 256]).unsqueeze(1).float() / 255.0
-        preds.append(model(x).argmax(-1).numpy())
+        preds.append(greedy_slots(model(x).softmax(-1)).argmax(-1).numpy())
     model.train()
     p = np.concatenate(preds)
     return float((p == labels).all(1).mean()), float((p == labels).mean())
 
 
-def init_from(model: PlateOCR, ckpt: Path) -> int:
-    """Load weights from an earlier layout; the positional map is resized if its grid changed."""
-    state = torch.load(ckpt, weights_only=False)
-    weights = state["model"]
-    pos = weights["pos"]
-    if pos.shape != model.pos.shape:
-        weights["pos"] = F.interpolate(pos, size=model.pos.shape[2:], mode="bilinear", align_corners=False)
-    model.load_state_dict(weights)
-    print(f"initialised from {ckpt} (step {state['step']})", flush=True)
-    return int(state["step"])
+def init_from(model: PlateOCR, ckpt: Path) -> None:
+    """Warm start: copy every weight whose name and shape match (e.g. the backbone)."""
+    weights = torch.load(ckpt, weights_only=False)["model"]
+    own = model.state_dict()
+    shared = {k: v for k, v in weights.items() if k in own and own[k].shape == v.shape}
+    model.load_state_dict(shared, strict=False)
+    print(f"initialised {len(shared)}/{len(own)} tensors from {ckpt}", flush=True)
+
+
+def ctc_loss(model: PlateOCR, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    logp = model(x).log_softmax(-1).transpose(0, 1)  # T, N, C
+    lengths = (y != BLANK).sum(1)
+    targets = y[y != BLANK]
+    t = torch.full((x.shape[0],), logp.shape[0], dtype=torch.long)
+    return F.ctc_loss(logp, targets, t, lengths, blank=BLANK, zero_infinity=True)
 
 
 def main() -> None:
@@ -109,7 +113,7 @@ def main() -> None:
     ap.add_argument("--max-shards", type=int, default=120)
     ap.add_argument("--save-every", type=int, default=500)
     ap.add_argument("--val-every", type=int, default=2000)
-    ap.add_argument("--init", type=Path, help="warm start from this checkpoint (keeps its step)")
+    ap.add_argument("--init", type=Path, help="warm start from this checkpoint's matching weights")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -126,11 +130,10 @@ def main() -> None:
         step, elapsed = state["step"], state.get("elapsed", 0.0)
         print(f"resumed at step {step}", flush=True)
     elif args.init:
-        step = init_from(model, args.init)
+        init_from(model, args.init)
     val_x, val_y = load_npz(args.data / "val.npz")
     pool = ShardPool(args.data, args.max_shards)
     rng = np.random.default_rng(step)
-    loss_fn = nn.CrossEntropyLoss(label_smoothing=0.05)
     t0, run_loss = time.time(), 0.0
     while step < args.total_steps:
         if step % 1000 == 0 or len(pool.images) == 0:
@@ -138,7 +141,7 @@ def main() -> None:
         for g in opt.param_groups:
             g["lr"] = lr_at(step, args.total_steps, args.lr)
         x, y = pool.batch(rng, args.batch)
-        loss = loss_fn(model(x).reshape(-1, len(ALPHABET)), y.reshape(-1))
+        loss = ctc_loss(model, x, y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()

@@ -31,7 +31,10 @@ def letterbox(image: np.ndarray, width: int) -> tuple[np.ndarray, float]:
     h, w = image.shape[:2]
     scale = width / w
     nh = max(32, int(round(h * scale)))
-    resized = cv2.resize(image, (width, nh), interpolation=cv2.INTER_LINEAR if scale > 0.5 else cv2.INTER_AREA)
+    src = image
+    while src.shape[1] >= 2 * width:  # exact 2x area steps are fast; arbitrary-ratio INTER_AREA is not
+        src = cv2.resize(src, (src.shape[1] // 2, src.shape[0] // 2), interpolation=cv2.INTER_AREA)
+    resized = cv2.resize(src, (width, nh), interpolation=cv2.INTER_LINEAR)
     ph = -(-nh // 32) * 32
     out = np.zeros((ph, width, 3), np.uint8)
     out[:nh] = resized

@@ -11,6 +11,8 @@ from fast_plate_ocr import LicensePlateRecognizer
 
 from gated.core.plates import normalise
 
+from .repair import repair
+
 
 class PlateOCR:
     def __init__(self, model_path: Path, config_path: Path, threads: int = 1) -> None:
@@ -22,14 +24,16 @@ class PlateOCR:
             providers=["CPUExecutionProvider"], sess_options=opts)
 
     def read(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
-        """(normalised text, confidence) per BGR or grey crop; confidence = weakest character."""
+        """(normalised, format-repaired text, confidence) per BGR or grey crop.
+
+        Confidence = the weakest character's probability."""
         if not crops:
             return []
         grey = [c if c.ndim == 2 else cv2.cvtColor(c, cv2.COLOR_BGR2GRAY) for c in crops]
         preds = self.recognizer.run(grey, return_confidence=True)
         out = []
         for p in preds:
-            text = normalise(p.plate)
+            text = repair(normalise(p.plate))
             probs = np.asarray(p.char_probs).reshape(-1)[: max(1, len(p.plate))]
             out.append((text, float(probs.min()) if text else 0.0))
         return out

@@ -22,7 +22,7 @@ class ReaderConfig:
     det_threshold: float = 0.3
     min_confidence: float = 0.3  # reads below are dropped
     valid_only: bool = True  # drop reads that are no Vietnamese or Chinese plate format
-    margins: tuple[float, ...] = (0.08, 0.3)  # crop margins tried in turn until a plate is read
+    margins: tuple[float, ...] = (0.08, 0.35)  # crop margins tried in turn until a plate is read
     whole_image_fallback: bool = True  # nothing detected: read the whole image as a crop
 
 
@@ -45,7 +45,8 @@ class AnprReader:
         image = as_bgr(image)
         h, w = image.shape[:2]
         boxes = [d.box for d in self.detector.detect(image)]
-        reads = self._read_boxes(image, [b for b in boxes if b[2] - b[0] >= 6 and b[3] - b[1] >= 3])
+        boxes = [b for b in boxes if b[2] - b[0] >= 6 and b[3] - b[1] >= 3]
+        reads = self._read_boxes(image, boxes + joined_neighbours(boxes))
         if not reads and self.config.whole_image_fallback:
             reads = self._accept([(0, 0, w, h)], self.ocr.read([image]))
         return reads
@@ -77,6 +78,21 @@ class AnprReader:
             if conf >= self.config.min_confidence and (is_valid(text) or not self.config.valid_only):
                 out.append(PlateRead(text, round(conf, 3), box))
         return out
+
+
+def joined_neighbours(boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """Unions of side-by-side boxes on one text line: a close-up plate is sometimes found
+    as two halves. The union is read as one more candidate."""
+    out = []
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            left, right = (a, b) if a[0] <= b[0] else (b, a)
+            ha, hb = a[3] - a[1], b[3] - b[1]
+            v_overlap = min(a[3], b[3]) - max(a[1], b[1])
+            gap = right[0] - left[2]
+            if v_overlap > 0.5 * min(ha, hb) and gap < 0.6 * max(ha, hb) and max(ha, hb) < 2 * min(ha, hb):
+                out.append((left[0], min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])))
+    return out
 
 
 def dedupe(reads: list[PlateRead]) -> list[PlateRead]:

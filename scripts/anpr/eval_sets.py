@@ -95,7 +95,7 @@ def rendered_crop_sets(per_kind: int = 300, seed: int = 2) -> list[CropSet]:
     return out
 
 
-def rendered_scene_set(n: int = 200, seed: int = 3) -> SceneSet:
+def rendered_scene_set(n: int = 100, seed: int = 3) -> SceneSet:
     """Rendered lane frames, upscaled x5 to 1920x1120 (the reader scales them back down)."""
     rng = random.Random(seed)
     images, labels, boxes = [], [], []

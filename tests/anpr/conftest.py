@@ -24,3 +24,13 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect_ex", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
+
+
+def fonts_installed() -> bool:
+    from scripts.anpr.glyphs import CJK_FONTS, FONT_ROOT, LATIN_FONTS
+
+    return any((FONT_ROOT / f).exists() for f in LATIN_FONTS) and any((FONT_ROOT / f).exists() for f in CJK_FONTS)
+
+
+needs_fonts = pytest.mark.skipif(not fonts_installed(),
+                                 reason="plate renderer needs Debian fonts (docs/anpr.md lists the packages)")

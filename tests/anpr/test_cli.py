@@ -9,6 +9,8 @@ import sys
 import cv2
 import pytest
 
+from tests.anpr.conftest import needs_fonts
+
 from gated.anpr.cli import main
 from scripts.anpr.rtsp_peer import RtspServer, gstreamer_available, write_frames
 from tests.anpr.test_reader import lane_frame
@@ -20,6 +22,7 @@ def run(capsys, *argv: str) -> tuple[int, list[dict], str]:
     return code, [json.loads(line) for line in out.splitlines()], err
 
 
+@needs_fonts
 def test_files_give_one_json_line_each(tmp_path, capsys):
     frame, labels = lane_frame(["vn1"], seed=31)
     good = tmp_path / "lane.jpg"
@@ -36,6 +39,7 @@ def test_files_give_one_json_line_each(tmp_path, capsys):
     assert lines[1]["plates"] == [] and "cannot read image" in lines[1]["error"]
 
 
+@needs_fonts
 def test_crop_mode(tmp_path, capsys):
     frame, labels = lane_frame(["cn1"], seed=32)
     code, lines, _ = run(capsys, "--crop", *[str(p) for p in [_save(tmp_path, frame[500:700, 200:650])]])
@@ -65,6 +69,7 @@ def test_camera_from_config(tmp_path, capsys):
     assert code == 2 and str(cfg) in err
 
 
+@needs_fonts
 @pytest.mark.skipif(not gstreamer_available(), reason="GStreamer RTSP server not installed")
 def test_live_frame_from_rtsp_url(tmp_path, capsys):
     frame, labels = lane_frame(["vn1"], seed=33)
@@ -75,6 +80,7 @@ def test_live_frame_from_rtsp_url(tmp_path, capsys):
     assert [p["text"] for p in lines[0]["plates"]] == labels
 
 
+@needs_fonts
 def test_module_runs_as_a_program(tmp_path):
     frame, labels = lane_frame(["vn2moto"], seed=34)
     path = tmp_path / "moto.jpg"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from gated.anpr.detector import STRIDE, clip_box, decode, letterbox, overlap
-from gated.anpr.reader import dedupe, expand
+from gated.anpr.reader import dedupe, expand, joined_neighbours
 from gated.devices.interfaces import PlateRead
 
 
@@ -61,3 +61,11 @@ def test_dedupe_keeps_most_confident_per_text():
              PlateRead("51F44614", 0.7, (0, 0, 1, 1))]
     out = dedupe(reads)
     assert sorted((r.text, r.confidence) for r in out) == [("29C12345", 0.9), ("51F44614", 0.7)]
+
+
+def test_halves_of_one_plate_are_joined_but_not_stacked_or_distant_boxes():
+    halves = [(100, 200, 180, 230), (190, 202, 260, 231)]
+    assert joined_neighbours(halves) == [(100, 200, 260, 231)]
+    assert joined_neighbours([(100, 200, 180, 230), (100, 240, 180, 270)]) == []  # stacked
+    assert joined_neighbours([(100, 200, 180, 230), (600, 200, 680, 230)]) == []  # far apart
+    assert joined_neighbours([(100, 200, 180, 230), (185, 150, 400, 300)]) == []  # different size

@@ -8,6 +8,8 @@ import cv2
 import numpy as np
 import pytest
 
+from tests.anpr.conftest import needs_fonts
+
 from gated.anpr.models import AnprError, models_dir
 from gated.anpr.reader import AnprReader, check_image
 from gated.devices.interfaces import PlateReader
@@ -44,6 +46,7 @@ def test_models_load_without_network(no_network):
     assert (models_dir() / "plate_config.yaml").exists()
 
 
+@needs_fonts
 @pytest.mark.parametrize("kind", ["vn1", "vn2moto", "cn1", "cn_trailer"])
 def test_reads_one_plate_per_kind(reader, kind):
     hits = 0
@@ -57,6 +60,7 @@ def test_reads_one_plate_per_kind(reader, kind):
     assert hits >= 2, f"{kind}: read {hits}/3 frames"
 
 
+@needs_fonts
 def test_reads_several_plates_in_one_frame(reader):
     frame, labels = lane_frame(["vn1", "cn1"], seed=11)
     reads = reader.read(frame)
@@ -65,11 +69,13 @@ def test_reads_several_plates_in_one_frame(reader):
     assert left.box[2] < right.box[0]  # two separate boxes
 
 
+@needs_fonts
 def test_reads_ir_grey_frame(reader):
     frame, labels = lane_frame(["vn1"], seed=21, grey=True)
     assert [r.text for r in reader.read(frame)] == labels
 
 
+@needs_fonts
 def test_plate_crop_is_read_without_detection(reader):
     rng = random.Random(5)
     text = plate_text.sample(rng, "vn2moto")
