@@ -49,7 +49,13 @@ def plates_json(reads: list[PlateRead]) -> list[dict[str, Any]]:
 
 
 def read_file(reader: AnprReader, path: str, crop: bool) -> dict[str, Any]:
-    image = cv2.imread(path, cv2.IMREAD_COLOR)
+    if not Path(path).is_file():
+        return {"file": path, "plates": [], "error": "no such file"}
+    try:
+        data = np.fromfile(path, np.uint8)
+        image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+    except OSError as exc:
+        return {"file": path, "plates": [], "error": f"cannot read file: {exc.strerror or exc}"}
     if image is None:
         return {"file": path, "plates": [], "error": "cannot read image (missing, unreadable or not an image)"}
     try:

@@ -37,6 +37,7 @@ def test_files_give_one_json_line_each(tmp_path, capsys):
     assert 0 < p["confidence"] <= 1 and len(p["box"]) == 4
     assert "error" not in lines[0]
     assert lines[1]["plates"] == [] and "cannot read image" in lines[1]["error"]
+    assert lines[2]["error"] == "no such file"
 
 
 @needs_fonts
