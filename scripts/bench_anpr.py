@@ -23,11 +23,11 @@ import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from gated.anpr.reader import AnprReader  # noqa: E402
-from gated.anpr.stream import RtspCamera  # noqa: E402
-from gated.anpr.voting import PlateVoter, VoteConfig  # noqa: E402
-from scripts.anpr import ocr_samples, plate_render, plate_text, scene_render  # noqa: E402
-from scripts.anpr.rtsp_peer import RtspServer, gstreamer_available, write_frames  # noqa: E402
+from gated.anpr.reader import AnprReader
+from gated.anpr.stream import RtspCamera
+from gated.anpr.voting import PlateVoter, VoteConfig
+from scripts.anpr import ocr_samples, plate_render, plate_text, scene_render
+from scripts.anpr.rtsp_peer import RtspServer, gstreamer_available, write_frames
 
 
 def pct(xs: list[float], q: float) -> float:

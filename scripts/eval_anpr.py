@@ -20,9 +20,9 @@ import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from gated.anpr.reader import AnprReader  # noqa: E402
-from gated.core.plates import normalise  # noqa: E402
-from scripts.anpr import eval_sets, metrics  # noqa: E402
+from gated.anpr.reader import AnprReader
+from gated.core.plates import normalise
+from scripts.anpr import eval_sets, metrics
 
 
 class Peer:

@@ -20,9 +20,9 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from scripts.anpr.det_model import STRIDE, DetExportWrapper, PlateDet  # noqa: E402
-from scripts.anpr.onnx_export import export_detector  # noqa: E402
-from scripts.anpr.scene_render import H, W, scene  # noqa: E402
+from scripts.anpr.det_model import STRIDE, DetExportWrapper, PlateDet
+from scripts.anpr.onnx_export import export_detector
+from scripts.anpr.scene_render import H, W, scene
 
 FH, FW = H // STRIDE, W // STRIDE
 

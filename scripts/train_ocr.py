@@ -20,8 +20,8 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from scripts.anpr.ocr_model import BLANK, IMG_H, IMG_W, PlateOCR, encode, greedy_slots  # noqa: E402
-from scripts.anpr.onnx_export import export_ocr  # noqa: E402
+from scripts.anpr.ocr_model import BLANK, IMG_H, IMG_W, PlateOCR, encode, greedy_slots
+from scripts.anpr.onnx_export import export_ocr
 
 
 def load_npz(path: Path) -> tuple[np.ndarray, np.ndarray]:

@@ -123,4 +123,4 @@ def as_bgr(image: np.ndarray) -> np.ndarray:
     return image
 
 
-__all__ = ["AnprReader", "ReaderConfig", "Detection", "expand", "check_image"]
+__all__ = ["AnprReader", "Detection", "ReaderConfig", "check_image", "expand"]

@@ -88,7 +88,7 @@ class RtspServer:
             self.proc.kill()
             self.proc.wait(timeout=5)
 
-    def __enter__(self) -> "RtspServer":
+    def __enter__(self) -> RtspServer:
         self.start()
         return self
 

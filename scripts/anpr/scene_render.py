@@ -163,7 +163,7 @@ def _finish(img: np.ndarray, rng: random.Random) -> np.ndarray:
         img = g
     if rng.random() < 0.3:
         img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.3, 1.0))
-    ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, rng.randint(40, 95)])
+    _, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, rng.randint(40, 95)])
     return cv2.imdecode(buf, cv2.IMREAD_COLOR)
 
 

@@ -9,10 +9,9 @@ import sys
 import cv2
 import pytest
 
-from tests.anpr.conftest import needs_fonts
-
 from gated.anpr.cli import main
 from scripts.anpr.rtsp_peer import RtspServer, gstreamer_available, write_frames
+from tests.anpr.conftest import needs_fonts
 from tests.anpr.test_reader import lane_frame
 
 
@@ -42,9 +41,10 @@ def test_files_give_one_json_line_each(tmp_path, capsys):
 
 @needs_fonts
 def test_crop_mode(tmp_path, capsys):
-    frame, labels = lane_frame(["cn1"], seed=32)
-    code, lines, _ = run(capsys, "--crop", *[str(p) for p in [_save(tmp_path, frame[500:700, 200:650])]])
-    assert code == 0 and len(lines) == 1 and len(lines[0]["plates"]) == 1
+    frame, labels = lane_frame(["vn1"], seed=32)
+    code, lines, _ = run(capsys, "--crop", *[str(p) for p in [_save(tmp_path, frame[540:625, 240:560])]])
+    assert code == 0 and len(lines) == 1
+    assert [p["text"] for p in lines[0]["plates"]] == labels
 
 
 def _save(tmp_path, img):
@@ -87,7 +87,8 @@ def test_module_runs_as_a_program(tmp_path):
     path = tmp_path / "moto.jpg"
     cv2.imwrite(str(path), frame)
     out = subprocess.run([sys.executable, "-m", "gated.anpr.cli", "anpr", str(path)],
-                         capture_output=True, text=True, timeout=120)
+                         capture_output=True, text=True, timeout=120, check=False)
     assert out.returncode == 0, out.stderr
     assert "Traceback" not in out.stderr
-    assert json.loads(out.stdout)["file"] == str(path)
+    line = json.loads(out.stdout)
+    assert line["file"] == str(path) and [p["text"] for p in line["plates"]] == labels

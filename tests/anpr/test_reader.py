@@ -8,12 +8,11 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.anpr.conftest import needs_fonts
-
 from gated.anpr.models import AnprError, models_dir
 from gated.anpr.reader import AnprReader, check_image
 from gated.devices.interfaces import PlateReader
 from scripts.anpr import plate_render, plate_text
+from tests.anpr.conftest import needs_fonts
 
 
 @pytest.fixture(scope="module")

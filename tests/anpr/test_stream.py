@@ -10,7 +10,13 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from gated.anpr.stream import RtspCamera, next_backoff
-from scripts.anpr.rtsp_peer import RtspServer, counter_frames, free_port, gstreamer_available, write_frames
+from scripts.anpr.rtsp_peer import (
+    RtspServer,
+    counter_frames,
+    free_port,
+    gstreamer_available,
+    write_frames,
+)
 
 needs_gst = pytest.mark.skipif(not gstreamer_available(), reason="GStreamer RTSP server (Debian gi) not installed")
 
