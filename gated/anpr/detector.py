@@ -1,0 +1,87 @@
+"""Plate detector: the shipped ONNX heatmap model run with onnxruntime on one thread."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+import onnxruntime as ort
+
+STRIDE = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    box: tuple[int, int, int, int]  # x1, y1, x2, y2 in the frame's pixels
+    score: float
+
+
+def session(path: Path, threads: int = 1) -> ort.InferenceSession:
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+
+
+def letterbox(image: np.ndarray, width: int) -> tuple[np.ndarray, float]:
+    """Resize to ``width`` (keeping aspect), pad bottom/right to multiples of 32."""
+    h, w = image.shape[:2]
+    scale = width / w
+    nh = max(32, int(round(h * scale)))
+    src = image
+    while src.shape[1] >= 2 * width:  # exact 2x area steps are fast; arbitrary-ratio INTER_AREA is not
+        src = cv2.resize(src, (src.shape[1] // 2, src.shape[0] // 2), interpolation=cv2.INTER_AREA)
+    resized = cv2.resize(src, (width, nh), interpolation=cv2.INTER_LINEAR)
+    ph = -(-nh // 32) * 32
+    out = np.zeros((ph, width, 3), np.uint8)
+    out[:nh] = resized
+    return out, scale
+
+
+def decode(heat: np.ndarray, box: np.ndarray, scale: float, threshold: float, max_plates: int
+           ) -> list[Detection]:
+    """Peaks of the heatmap (3x3 local maxima above ``threshold``) to boxes in frame pixels."""
+    peaks = (heat == cv2.dilate(heat, np.ones((3, 3), np.uint8))) & (heat >= threshold)
+    ys, xs = np.nonzero(peaks)
+    order = np.argsort(-heat[ys, xs])[:max_plates]
+    out = []
+    for y, x in zip(ys[order], xs[order]):
+        dx, dy = 1 / (1 + np.exp(-box[0, y, x])), 1 / (1 + np.exp(-box[1, y, x]))
+        cx, cy = (x + dx) * STRIDE, (y + dy) * STRIDE
+        bw, bh = np.exp(box[2, y, x]) * STRIDE, np.exp(box[3, y, x]) * STRIDE
+        b = ((cx - bw / 2) / scale, (cy - bh / 2) / scale, (cx + bw / 2) / scale, (cy + bh / 2) / scale)
+        det = Detection(tuple(int(round(v)) for v in b), float(heat[y, x]))
+        if all(overlap(det.box, o.box) < 0.3 for o in out):  # best first: keep the best of a cluster
+            out.append(det)
+    return out
+
+
+def overlap(a: tuple[int, ...], b: tuple[int, ...]) -> float:
+    """Intersection over the smaller box (catches a box nested in another)."""
+    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    small = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return ix * iy / small if small > 0 else 0.0
+
+
+class PlateDetector:
+    def __init__(self, model_path: Path, input_width: int = 512, threshold: float = 0.3,
+                 max_plates: int = 8, threads: int = 1) -> None:
+        self.session = session(model_path, threads)
+        self.input_width, self.threshold, self.max_plates = input_width, threshold, max_plates
+
+    def detect(self, image: np.ndarray) -> list[Detection]:
+        """Plates in a BGR frame, best first, boxes clipped to the frame."""
+        inp, scale = letterbox(image, self.input_width)
+        heat, box = self.session.run(None, {"image": inp[None]})
+        dets = decode(heat[0, 0], box[0], scale, self.threshold, self.max_plates)
+        h, w = image.shape[:2]
+        return [Detection(clip_box(d.box, w, h), d.score) for d in dets]
+
+
+def clip_box(box: tuple[int, int, int, int], w: int, h: int) -> tuple[int, int, int, int]:
+    x1, y1, x2, y2 = box
+    return max(0, x1), max(0, y1), min(w, x2), min(h, y2)

@@ -1,0 +1,71 @@
+"""Pre-render OCR samples into shards so training is not render-bound.
+
+    python -m scripts.anpr.build_ocr_dataset --out /work/cache/anpr/ocr --first 0 --count 40
+
+Shard ``i`` holds ``--per-shard`` samples rendered with seed ``1000 + i`` (reproducible);
+existing shards are skipped, so it can be stopped and resumed. The validation shard uses
+seed 1 and the rendered test set (per plate kind) seed 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .ocr_samples import IMG_H, IMG_W, sample
+from .plate_text import KINDS
+
+
+def render_shard(seed: int, n: int, kind: str | None = None) -> tuple[np.ndarray, list[str]]:
+    rng = random.Random(seed)
+    np.random.seed(seed % 2**32)
+    images = np.empty((n, IMG_H, IMG_W), np.uint8)
+    labels = []
+    for i in range(n):
+        images[i], label = sample(rng, kind)
+        labels.append(label)
+    return images, labels
+
+
+def save(path: Path, images: np.ndarray, labels: list[str]) -> None:
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez(tmp, images=images, labels=np.array(labels))
+    tmp.rename(path)
+
+
+def build_test_set(out: Path, per_kind: int) -> None:
+    """Rendered test set: ``per_kind`` samples of every plate kind, seed 2."""
+    for j, kind in enumerate(KINDS):
+        path = out / f"test_{kind}.npz"
+        if not path.exists():
+            save(path, *render_shard(2_000 + j, per_kind, kind))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", type=Path, default=Path("/work/cache/anpr/ocr"))
+    ap.add_argument("--first", type=int, default=0)
+    ap.add_argument("--count", type=int, default=40)
+    ap.add_argument("--per-shard", type=int, default=10_000)
+    ap.add_argument("--val", type=int, default=4_000)
+    ap.add_argument("--test-per-kind", type=int, default=500)
+    args = ap.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    if not (args.out / "val.npz").exists():
+        save(args.out / "val.npz", *render_shard(1, args.val))
+    build_test_set(args.out, args.test_per_kind)
+    for i in range(args.first, args.first + args.count):
+        path = args.out / f"shard_{i:04d}.npz"
+        if path.exists():
+            continue
+        t = time.time()
+        save(path, *render_shard(1000 + i, args.per_shard))
+        print(f"{path.name} {args.per_shard} samples in {time.time() - t:.0f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main()

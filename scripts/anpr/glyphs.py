@@ -1,0 +1,65 @@
+"""Glyph masks cut from Debian fonts, cached per (font, char).
+
+Plate fonts are tall, condensed and evenly stroked; no Debian font is one, so each glyph
+is cut to its ink box and stretched into the plate's character cell. That turns ordinary
+sans fonts into plausible plate lettering, and many fonts give the OCR variety.
+
+Debian packages: fonts-dejavu-core fonts-dejavu-extra fonts-liberation
+fonts-roboto-unhinted fonts-freefont-ttf fonts-wqy-zenhei fonts-wqy-microhei fonts-noto-cjk.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+FONT_ROOT = Path("/usr/share/fonts")
+
+#: Latin fonts for letters and digits (relative to FONT_ROOT); missing ones are skipped.
+LATIN_FONTS = (
+    "truetype/dejavu/DejaVuSansCondensed.ttf",
+    "truetype/dejavu/DejaVuSansCondensed-Bold.ttf",
+    "truetype/dejavu/DejaVuSans.ttf",
+    "truetype/liberation/LiberationSansNarrow-Regular.ttf",
+    "truetype/liberation/LiberationSansNarrow-Bold.ttf",
+    "truetype/liberation/LiberationSans-Regular.ttf",
+    "truetype/roboto/unhinted/RobotoCondensed-Regular.ttf",
+    "truetype/roboto/unhinted/RobotoCondensed-Medium.ttf",
+    "truetype/roboto/unhinted/RobotoCondensed-Bold.ttf",
+    "truetype/roboto/unhinted/RobotoCondensed-Light.ttf",
+    "truetype/freefont/FreeSans.ttf",
+    "truetype/freefont/FreeSansBold.ttf",
+    "truetype/dejavu/DejaVuSansMono.ttf",
+)
+#: CJK fonts for province characters and 挂 (heiti-like, as on Chinese plates).
+CJK_FONTS = (
+    "truetype/wqy/wqy-zenhei.ttc",
+    "truetype/wqy/wqy-microhei.ttc",
+    "opentype/noto/NotoSansCJK-Bold.ttc",
+    "opentype/noto/NotoSansCJK-Regular.ttc",
+)
+
+_RENDER_PX = 96
+
+
+def available(fonts: tuple[str, ...]) -> list[str]:
+    found = [str(FONT_ROOT / f) for f in fonts if (FONT_ROOT / f).exists()]
+    if not found:
+        raise RuntimeError(f"no fonts found under {FONT_ROOT}; install the Debian font packages")
+    return found
+
+
+@functools.lru_cache(maxsize=4096)
+def glyph(font_path: str, char: str) -> np.ndarray:
+    """Ink mask (uint8 0..255) of ``char``, cropped to its ink box."""
+    font = ImageFont.truetype(font_path, _RENDER_PX)
+    img = Image.new("L", (_RENDER_PX * 2, _RENDER_PX * 2), 0)
+    ImageDraw.Draw(img).text((_RENDER_PX // 4, _RENDER_PX // 4), char, fill=255, font=font)
+    mask = np.asarray(img)
+    ys, xs = np.nonzero(mask > 40)
+    if len(xs) == 0:
+        raise ValueError(f"font {font_path} has no glyph for {char!r}")
+    return np.ascontiguousarray(mask[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1])

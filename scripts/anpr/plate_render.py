@@ -1,0 +1,152 @@
+"""Clean, frontal plate images drawn to the Vietnamese and Chinese plate geometries.
+
+Sizes are in millimetres (real plate sizes), drawn at ``scale`` pixels per mm. Degradation
+(perspective, blur, light, resolution) is ``degrade.py``'s job.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from .glyphs import CJK_FONTS, LATIN_FONTS, available, glyph
+from .plate_text import PlateText
+
+
+@dataclass(frozen=True, slots=True)
+class LineSpec:
+    y: float  # top of the characters, mm
+    h: float  # character height, mm
+    w: float  # character cell width, mm
+    gap: float  # gap between cells, mm
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    size: tuple[float, float]  # plate width, height in mm
+    lines: tuple[LineSpec, ...]
+
+
+LAYOUTS = {
+    "vn1": Layout((520, 110), (LineSpec(15, 80, 46, 3),)),
+    "vn2moto": Layout((190, 140), (LineSpec(10, 56, 28, 3), LineSpec(76, 56, 28, 3))),
+    "vn2car": Layout((330, 165), (LineSpec(12, 68, 46, 6), LineSpec(88, 68, 46, 4))),
+    "cn1": Layout((440, 140), (LineSpec(25, 90, 45, 12),)),
+    "cn_nev": Layout((480, 140), (LineSpec(25, 90, 43, 9),)),
+    "cn2": Layout((440, 220), (LineSpec(15, 60, 80, 25), LineSpec(90, 110, 65, 15))),
+    "cn_trailer": Layout((440, 220), (LineSpec(15, 60, 80, 25), LineSpec(90, 110, 65, 15))),
+}
+
+# BGR colours: (background, ink)
+WHITE = ((238, 240, 240), (25, 25, 25))
+YELLOW = ((40, 200, 235), (20, 20, 20))
+BLUE_VN = ((150, 80, 25), (240, 240, 240))
+BLUE_CN = ((180, 70, 15), (245, 245, 245))
+GREEN = ((140, 215, 120), (20, 20, 20))
+
+COLOURS = {
+    "vn1": ((WHITE, 0.68), (YELLOW, 0.22), (BLUE_VN, 0.10)),
+    "vn2moto": ((WHITE, 0.9), (YELLOW, 0.05), (BLUE_VN, 0.05)),
+    "vn2car": ((WHITE, 0.6), (YELLOW, 0.3), (BLUE_VN, 0.1)),
+    "cn1": ((BLUE_CN, 0.8), (YELLOW, 0.2)),
+    "cn_nev": ((GREEN, 1.0),),
+    "cn2": ((YELLOW, 1.0),),
+    "cn_trailer": ((YELLOW, 1.0),),
+}
+
+_SEPARATORS = {"-": (0.3, 0.09), ".": (0.18, 0.1), "·": (0.22, 0.11)}  # width, size (x h)
+
+
+def _jitter(rng: random.Random, colour: tuple[int, int, int], amount: int) -> tuple[int, ...]:
+    return tuple(int(np.clip(c + rng.randint(-amount, amount), 0, 255)) for c in colour)
+
+
+def _token_width(ch: str, spec: LineSpec) -> float:
+    if ch in _SEPARATORS:
+        return _SEPARATORS[ch][0] * spec.h
+    return spec.w
+
+
+def _draw_separator(ink: np.ndarray, ch: str, x: float, spec: LineSpec, s: float) -> None:
+    w, size = _SEPARATORS[ch]
+    cx = (x + w * spec.h / 2) * s
+    if ch == "-":
+        cy = (spec.y + spec.h * 0.5) * s
+        hw, hh = w * spec.h * 0.38 * s, size * spec.h * 0.5 * s
+        cv2.rectangle(ink, (int(cx - hw), int(cy - hh)), (int(cx + hw), int(cy + hh)), 255, -1)
+    else:
+        cy = (spec.y + spec.h * (0.93 if ch == "." else 0.5)) * s
+        cv2.circle(ink, (int(cx), int(cy)), max(1, int(size * spec.h * 0.5 * s)), 255, -1)
+
+
+def _draw_glyph(ink: np.ndarray, mask: np.ndarray, box: tuple[float, ...], rng: random.Random) -> None:
+    x, y, w, h = box
+    gh, gw = mask.shape
+    tw = min(w, gw * h / gh * rng.uniform(0.85, 1.1))
+    if gw / gh > 0.75:  # wide glyphs (M, W, hanzi) fill the cell
+        tw = w * rng.uniform(0.92, 1.0)
+    x0 = int(round(x + (w - tw) / 2))
+    tw_i, th_i = max(1, int(round(tw))), max(1, int(round(h)))
+    g = cv2.resize(mask, (tw_i, th_i), interpolation=cv2.INTER_AREA)
+    y0 = int(round(y))
+    region = ink[y0 : y0 + th_i, x0 : x0 + tw_i]
+    np.maximum(region, g[: region.shape[0], : region.shape[1]], out=region)
+
+
+def _draw_line(ink: np.ndarray, text: str, spec: LineSpec, plate_w: float, s: float,
+               fonts: tuple[str, str], rng: random.Random) -> None:
+    widths = [_token_width(ch, spec) for ch in text]
+    total = sum(widths) + spec.gap * (len(text) - 1)
+    squeeze = min(1.0, (plate_w * 0.94) / total)
+    x = (plate_w - total * squeeze) / 2 + rng.uniform(-2, 2)
+    for ch, w in zip(text, widths):
+        if ch in _SEPARATORS:
+            _draw_separator(ink, ch, x, spec, s)
+        else:
+            font = fonts[1] if ord(ch) > 127 else fonts[0]
+            box = (x * s, spec.y * s, w * squeeze * s, spec.h * s)
+            _draw_glyph(ink, glyph(font, ch), box, rng)
+        x += (w + spec.gap) * squeeze
+
+
+def _background(rng: random.Random, kind: str, size: tuple[int, int], bg: tuple[int, ...]) -> np.ndarray:
+    w, h = size
+    img = np.empty((h, w, 3), np.float32)
+    img[:] = bg
+    if kind == "cn_nev":  # white-to-green gradient, top to bottom
+        t = np.linspace(0, 1, h, dtype=np.float32)[:, None, None]
+        img = (1 - t) * np.array([235, 245, 235], np.float32) + t * img
+    return img
+
+
+def _border(img: np.ndarray, colour: tuple[int, ...], s: float, rng: random.Random) -> None:
+    h, w = img.shape[:2]
+    inset = int(rng.uniform(1.5, 5) * s)
+    thick = max(1, int(rng.uniform(1.5, 3.5) * s))
+    cv2.rectangle(img, (inset, inset), (w - 1 - inset, h - 1 - inset), colour, thick, cv2.LINE_AA)
+
+
+def render(text: PlateText, rng: random.Random, scale: float = 2.0) -> np.ndarray:
+    """Draw ``text`` on its plate, frontal and clean: BGR uint8."""
+    layout = LAYOUTS[text.kind]
+    colours = COLOURS[text.kind]
+    (bg, fg) = rng.choices([c for c, _ in colours], weights=[p for _, p in colours])[0]
+    bg, fg = _jitter(rng, bg, 18), _jitter(rng, fg, 20)
+    size = (int(layout.size[0] * scale), int(layout.size[1] * scale))
+    img = _background(rng, text.kind, size, bg)
+    fonts = (rng.choice(available(LATIN_FONTS)), rng.choice(available(CJK_FONTS)))
+    ink = np.zeros((size[1], size[0]), np.uint8)
+    for line, spec in zip(text.lines, layout.lines):
+        _draw_line(ink, line, spec, layout.size[0], scale, fonts, rng)
+    weight = rng.choice((-1, 0, 0, 1, 1, 2))
+    if weight:
+        k = np.ones((abs(weight) + 1, abs(weight) + 1), np.uint8)
+        ink = cv2.dilate(ink, k) if weight > 0 else cv2.erode(ink, k)
+    alpha = ink.astype(np.float32)[:, :, None] / 255.0
+    img = img * (1 - alpha) + np.array(fg, np.float32) * alpha
+    if rng.random() < 0.9:
+        _border(img, fg, scale, rng)
+    return np.clip(img, 0, 255).astype(np.uint8)

@@ -1,0 +1,188 @@
+"""Synthetic lane-camera frames with plates on vehicle-like shapes, for the detector.
+
+Scenes are composed directly at twice the detector's training size and then shrunk, so a
+sample costs a few milliseconds. Backgrounds carry hard negatives: signs with text,
+grilles, stripes, headlights. Day, night and IR grey frames.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+
+import cv2
+import numpy as np
+
+from . import degrade, plate_render, plate_text
+from .glyphs import LATIN_FONTS, available, glyph
+
+W, H = 384, 224  # detector training size
+_S = 2  # composed at _S times the training size
+
+
+def _rand_colour(rng: random.Random, lo: int = 0, hi: int = 255) -> tuple[int, int, int]:
+    return (rng.randint(lo, hi), rng.randint(lo, hi), rng.randint(lo, hi))
+
+
+def _sign(img: np.ndarray, rng: random.Random) -> None:
+    """A rectangle with random text: looks like a plate to a lazy detector, is not one."""
+    h, w = img.shape[:2]
+    sw, sh = rng.randint(30, 300), rng.randint(15, 120)
+    x, y = rng.randint(0, max(1, w - sw)), rng.randint(0, max(1, h - sh))
+    bg = _rand_colour(rng)
+    cv2.rectangle(img, (x, y), (x + sw, y + sh), bg, -1)
+    font = rng.choice(available(LATIN_FONTS))
+    n = rng.randint(2, 12)
+    cw = sw / (n + 1)
+    ink = tuple(255 - c for c in bg)
+    chars = "ABCDEFGHKLMNPRSTUVXYZ0123456789abcdefghkmnoprstuvwxyz"
+    for i in range(n):
+        g = cv2.resize(glyph(font, rng.choice(chars)), (max(1, int(cw * 0.8)), max(1, int(sh * 0.6))))
+        gx, gy = int(x + cw * (i + 0.5)), int(y + sh * 0.2)
+        roi = img[gy : gy + g.shape[0], gx : gx + g.shape[1]]
+        m = (g[: roi.shape[0], : roi.shape[1]] > 100)
+        roi[m] = ink
+
+
+def _clutter(img: np.ndarray, rng: random.Random) -> None:
+    h, w = img.shape[:2]
+    for _ in range(rng.randint(3, 15)):
+        c = _rand_colour(rng)
+        x, y = rng.randint(-50, w), rng.randint(-50, h)
+        kind = rng.random()
+        if kind < 0.4:
+            cv2.rectangle(img, (x, y), (x + rng.randint(10, 400), y + rng.randint(10, 300)), c, -1)
+        elif kind < 0.7:
+            cv2.line(img, (x, y), (rng.randint(0, w), rng.randint(0, h)), c, rng.randint(1, 8))
+        else:
+            cv2.circle(img, (x, y), rng.randint(3, 60), c, -1)
+    for _ in range(rng.randint(0, 4)):
+        _sign(img, rng)
+    for _ in range(rng.randint(0, 2)):
+        _buildings(img, rng)
+
+
+def _vehicle(img: np.ndarray, rng: random.Random, box: tuple[int, int, int, int]) -> None:
+    """A vehicle front/back: body, windscreen, lights, grille and badge around the plate box."""
+    x1, y1, x2, y2 = box
+    pw, ph = max(4, x2 - x1), max(3, y2 - y1)
+    vw = int(pw * rng.uniform(3, 7))
+    cx = (x1 + x2) // 2
+    top = int(y1 - ph * rng.uniform(2, 8))
+    bottom = int(y2 + ph * rng.uniform(0.5, 2.5))
+    body = _rand_colour(rng)
+    cv2.rectangle(img, (cx - vw // 2, top), (cx + vw // 2, bottom), body, -1)
+    wind = _rand_colour(rng, 0, 90)
+    cv2.rectangle(img, (cx - int(vw * 0.4), top), (cx + int(vw * 0.4), top + (y1 - top) // 2), wind, -1)
+    for sx in (-1, 1):
+        lx = cx + sx * int(vw * 0.36)
+        cv2.ellipse(img, (lx, y1 - ph), (max(2, vw // 12), max(2, ph // 2)), 0, 0, 360,
+                    _rand_colour(rng, 150, 255), -1)
+    if rng.random() < 0.7:
+        _grille(img, rng, (cx - vw // 4, y1 - int(ph * rng.uniform(2.5, 4)), cx + vw // 4, y1 - ph // 3))
+    if rng.random() < 0.5:  # badge: rings, an ellipse or a few letters
+        by = y1 - int(ph * rng.uniform(1.5, 3.5))
+        c = _rand_colour(rng, 150, 255)
+        for k in range(rng.randint(1, 4)):
+            cv2.circle(img, (cx + int((k - 1.5) * ph * 0.6), by), max(2, ph // 3), c, max(1, ph // 10))
+    cv2.line(img, (cx - vw // 2, bottom - ph // 2), (cx + vw // 2, bottom - ph // 2),
+             _rand_colour(rng, 0, 80), max(1, ph // 6))
+
+
+def _grille(img: np.ndarray, rng: random.Random, box: tuple[int, int, int, int]) -> None:
+    x1, y1, x2, y2 = box
+    if x2 - x1 < 6 or y2 - y1 < 4:
+        return
+    cv2.rectangle(img, (x1, y1), (x2, y2), _rand_colour(rng, 0, 70), -1)
+    c = _rand_colour(rng, 100, 230)
+    step = max(3, (y2 - y1) // rng.randint(3, 8), int(((x2 - x1) * (y2 - y1) / 150) ** 0.5))
+    if rng.random() < 0.5:
+        for yy in range(y1, y2, step):
+            cv2.line(img, (x1, yy), (x2, yy), c, max(1, step // 3))
+    else:  # honeycomb / mesh
+        for yy in range(y1, y2, step):
+            for xx in range(x1 + (yy // step % 2) * step // 2, x2, step):
+                cv2.circle(img, (xx, yy), max(1, step // 3), c, 1)
+
+
+def _buildings(img: np.ndarray, rng: random.Random) -> None:
+    """Window grids and foliage: regular structure that is not a plate."""
+    h, w = img.shape[:2]
+    x, y = rng.randint(0, w), rng.randint(0, h // 2)
+    bw, bh = rng.randint(60, 400), rng.randint(60, 300)
+    cv2.rectangle(img, (x, y), (x + bw, y + bh), _rand_colour(rng), -1)
+    step = max(rng.randint(10, 40), int((bw * bh / 120) ** 0.5))
+    wc = _rand_colour(rng)
+    for yy in range(y + 5, y + bh - step // 2, step):
+        for xx in range(x + 5, x + bw - step // 2, step):
+            cv2.rectangle(img, (xx, yy), (xx + step // 2, yy + step // 3), wc, -1)
+
+
+def _plan_plate(w: int, h: int, rng: random.Random, occupied: list
+                ) -> tuple[np.ndarray, np.ndarray, str] | None:
+    """A rendered plate, where its corners go and its label; None if it does not fit."""
+    text = plate_text.sample(rng)
+    plate = plate_render.render(text, rng, scale=1.0)
+    target_w = math.exp(rng.uniform(math.log(22 * _S), math.log(220 * _S)))
+    f = target_w / plate.shape[1]
+    plate = cv2.resize(plate, (max(4, int(plate.shape[1] * f)), max(4, int(plate.shape[0] * f))),
+                       interpolation=cv2.INTER_AREA)
+    ph, pw = plate.shape[:2]
+    quad = degrade.random_quad(rng, pw, ph, rng.choice((0.5, 1.0, 2.0)))
+    span = quad.max(0) - quad.min(0)
+    if span[0] >= w - 4 or span[1] >= h - 4:
+        return None
+    quad = quad + [rng.uniform(-quad[:, 0].min(), w - quad[:, 0].max()),
+                   rng.uniform(-quad[:, 1].min(), h - quad[:, 1].max())]
+    bx = (*quad.min(0), *quad.max(0))
+    if any(_overlap(bx, o) for o in occupied):
+        return None
+    occupied.append(bx)
+    return plate, quad, text.label
+
+
+def _paste(img: np.ndarray, plate: np.ndarray, quad: np.ndarray) -> None:
+    ph, pw = plate.shape[:2]
+    src = np.array([[0, 0], [pw, 0], [pw, ph], [0, ph]], np.float32)
+    m = cv2.getPerspectiveTransform(src, quad.astype(np.float32))
+    cv2.warpPerspective(plate, m, (img.shape[1], img.shape[0]), dst=img, borderMode=cv2.BORDER_TRANSPARENT)
+
+
+def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return not (a[2] < b[0] - 20 or b[2] < a[0] - 20 or a[3] < b[1] - 20 or b[3] < a[1] - 20)
+
+
+def _finish(img: np.ndarray, rng: random.Random) -> np.ndarray:
+    img = degrade.lighting(cv2.resize(img, (W, H), interpolation=cv2.INTER_AREA), rng)
+    r = rng.random()
+    if r < 0.15:  # IR grey
+        g = degrade.to_grey(img, rng, ir=True)
+        img = cv2.cvtColor(g, cv2.COLOR_GRAY2BGR)
+    elif r < 0.27:  # night
+        g = degrade.night(img, rng)
+        img = g
+    if rng.random() < 0.3:
+        img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.3, 1.0))
+    _, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, rng.randint(40, 95)])
+    return cv2.imdecode(buf, cv2.IMREAD_COLOR)
+
+
+def scene(rng: random.Random) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """(BGR H x W image, boxes (N, 4) x1 y1 x2 y2 in pixels, labels) with 0..4 plates."""
+    img = degrade.textured_background(rng, H * _S, W * _S)
+    _clutter(img, rng)
+    boxes: list[tuple[float, ...]] = []
+    n = rng.choices((0, 1, 2, 3, 4), weights=(0.1, 0.5, 0.2, 0.12, 0.08))[0]
+    plans = []
+    for _ in range(n * 3):
+        if len(plans) >= n:
+            break
+        plan = _plan_plate(W * _S, H * _S, rng, boxes)
+        if plan:
+            plans.append(plan)
+    for bx in boxes:  # all vehicles first, so none covers another's plate
+        _vehicle(img, rng, tuple(int(v) for v in bx))
+    for plate, quad, _ in plans:
+        _paste(img, plate, quad)
+    arr = np.array(boxes, np.float32).reshape(-1, 4) / _S
+    return _finish(img, rng), arr, [label for _, _, label in plans]

@@ -1,0 +1,146 @@
+"""Benchmark ANPR on this machine, pinned to one core.
+
+    python scripts/bench_anpr.py [--frames 200] [--no-rtsp]
+
+1. detection + OCR per 1080p frame (rendered lane frames with 1-3 plates), p50/p99;
+2. OCR per plate crop, p50/p99;
+3. end to end on a real RTSP stream (GStreamer server, 25 fps, vehicles approaching):
+   time from the first frame in which the plate was read to the voted decision, and from
+   the grab of the deciding frame to the decision.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from gated.anpr.reader import AnprReader
+from gated.anpr.stream import RtspCamera
+from gated.anpr.voting import PlateVoter, VoteConfig
+from scripts.anpr import ocr_samples, plate_render, plate_text, scene_render
+from scripts.anpr.rtsp_peer import RtspServer, gstreamer_available, write_frames
+
+
+def pct(xs: list[float], q: float) -> float:
+    return float(np.percentile(np.array(xs) * 1000, q))
+
+
+def lane_frames(n: int, seed: int = 5) -> list[np.ndarray]:
+    rng = random.Random(seed)
+    out = []
+    while len(out) < n:
+        img, boxes, _ = scene_render.scene(rng)
+        if len(boxes):
+            out.append(cv2.resize(img, (1920, 1080), interpolation=cv2.INTER_LINEAR))
+    return out
+
+
+def bench_frames(reader: AnprReader, frames: list[np.ndarray], rounds: int) -> list[float]:
+    times = []
+    for i in range(rounds):
+        t = time.perf_counter()
+        reader.read(frames[i % len(frames)])
+        times.append(time.perf_counter() - t)
+    return times
+
+
+def bench_ocr(reader: AnprReader, n: int) -> list[float]:
+    rng = random.Random(6)
+    crops = [ocr_samples.sample(rng)[0] for _ in range(20)]
+    times = []
+    for i in range(n):
+        t = time.perf_counter()
+        reader.ocr.read([crops[i % len(crops)]])
+        times.append(time.perf_counter() - t)
+    return times
+
+
+def approach_video(seed: int = 7, w: int = 1280, h: int = 720) -> tuple[list[np.ndarray], str]:
+    """1 s of empty lane, then 2 s of one vehicle approaching: its plate grows and sharpens."""
+    rng = random.Random(seed)
+    text = plate_text.sample(rng, "vn1")
+    plate = plate_render.render(text, rng, scale=1.0)
+    bg = cv2.resize(scene_render.scene(random.Random(seed))[0], (w, h))
+    frames = [bg.copy() for _ in range(25)]
+    for i in range(50):
+        f = bg.copy()
+        pw = int(120 + 180 * i / 49)
+        ph = int(pw * plate.shape[0] / plate.shape[1])
+        x, y = w // 2 - pw // 2, int(h * 0.45 + 150 * i / 49)
+        cv2.rectangle(f, (x - pw, y - 3 * ph), (x + 2 * pw, y + 2 * ph), (90, 90, 95), -1)
+        f[y : y + ph, x : x + pw] = cv2.resize(plate, (pw, ph), interpolation=cv2.INTER_AREA)
+        frames.append(f)
+    return frames, text.label
+
+
+def bench_rtsp(reader: AnprReader, loops: int) -> dict[str, list[float]]:
+    frames, label = approach_video()
+    voter = PlateVoter(VoteConfig(forget_after=0.6))
+    first_read: float | None = None
+    since_first, since_grab, correct = [], [], 0
+    with tempfile.TemporaryDirectory() as d, RtspServer(write_frames(Path(d), frames)) as srv:
+        cam = RtspCamera("bench", srv.url)
+        cam.start_thread()
+        deadline, last = time.monotonic() + loops * 3.2 + 10, -1
+        while time.monotonic() < deadline and len(since_first) < loops:
+            frame = cam.latest()
+            if frame is None or frame.index == last:
+                time.sleep(0.002)
+                continue
+            last = frame.index
+            reads = [(r.text, r.confidence) for r in reader.read(frame.image)]
+            if reads and first_read is None:
+                first_read = frame.monotonic
+            for dec in voter.add(reads, frame.monotonic):
+                now = time.monotonic()
+                if dec.status == "read" and first_read is not None:
+                    since_first.append(now - first_read)
+                    since_grab.append(now - frame.monotonic)
+                    correct += dec.plate == label
+            if not reads and voter.open_clusters == 0:
+                first_read = None
+        cam.stop_thread()
+    print(f"rtsp: {len(since_first)} decisions, {correct} correct ({label})")
+    return {"first_read_to_decision": since_first, "grab_to_decision": since_grab}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--frames", type=int, default=200)
+    ap.add_argument("--loops", type=int, default=5)
+    ap.add_argument("--no-rtsp", action="store_true")
+    args = ap.parse_args()
+    os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    reader = AnprReader()
+    frames = lane_frames(20)
+    bench_frames(reader, frames, 10)  # warm-up
+    t = bench_frames(reader, frames, args.frames)
+    print(f"detection+OCR per 1080p frame: p50 {pct(t, 50):.1f} ms  p99 {pct(t, 99):.1f} ms  (n={len(t)})")
+    det = []
+    for i in range(args.frames):
+        s = time.perf_counter()
+        reader.detector.detect(frames[i % len(frames)])
+        det.append(time.perf_counter() - s)
+    print(f"detection only per 1080p frame: p50 {pct(det, 50):.1f} ms  p99 {pct(det, 99):.1f} ms")
+    o = bench_ocr(reader, 500)
+    print(f"OCR per plate: p50 {pct(o, 50):.2f} ms  p99 {pct(o, 99):.2f} ms")
+    if args.no_rtsp or not gstreamer_available():
+        print("rtsp: skipped")
+        return
+    r = bench_rtsp(reader, args.loops)
+    for k, v in r.items():
+        if v:
+            print(f"{k}: p50 {pct(v, 50):.0f} ms  max {max(v) * 1000:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()

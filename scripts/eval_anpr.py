@@ -1,0 +1,160 @@
+"""Score the shipped ANPR models, and the rapidocr (PP-OCRv4) peer, on real and rendered sets.
+
+    python scripts/eval_anpr.py [--models models/] [--no-peer] [--json out.json] [--failures DIR]
+
+Real sets come from ../shared/data (evaluation only; skipped cleanly when absent).
+Crops: plate exact match and character accuracy (CarLongPlate also per distinct plate).
+Scenes: every labelled plate found and read, plates read, false plates per frame, and
+detection recall where boxes are labelled.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from gated.anpr.reader import AnprReader
+from gated.core.plates import normalise
+from scripts.anpr import eval_sets, metrics
+
+
+class Peer:
+    """rapidocr-onnxruntime's recogniser per text line (two-line plates split in halves)."""
+
+    def __init__(self) -> None:
+        from rapidocr_onnxruntime import RapidOCR
+
+        self.engine = RapidOCR()
+
+    def read_crop(self, img: np.ndarray, two_line: bool) -> str:
+        img = img if img.ndim == 3 else cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
+        h = img.shape[0]
+        lines = [img[: h // 2], img[h // 2 :]] if two_line else [img]
+        res, _ = self.engine.text_rec(lines)
+        return normalise("".join(t for t, _ in res))
+
+    def read_scene(self, img: np.ndarray) -> list[str]:
+        res, _ = self.engine(img)
+        return [normalise(r[1]) for r in res or []]
+
+
+class CachedPeer:
+    """The peer's scores per set, computed once and kept in a JSON file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.cache = json.loads(path.read_text()) if path.exists() else {}
+        self._engine: Peer | None = None
+
+    @property
+    def engine(self) -> Peer:
+        self._engine = self._engine or Peer()
+        return self._engine
+
+    def result(self, s, compute) -> dict:
+        key = f"{s.name}:{len(s.labels)}"
+        if key not in self.cache:
+            self.cache[key] = compute()
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text(json.dumps(self.cache, indent=1))
+        return self.cache[key]
+
+
+def eval_crops(s: eval_sets.CropSet, read, failures: Path | None) -> dict:
+    t = time.perf_counter()
+    preds = [read(img, two) for img, two in zip(s.images, s.two_line)]
+    out = metrics.crop_scores(preds, s.labels)
+    out["ms_per_crop"] = 1000 * (time.perf_counter() - t) / max(1, len(preds))
+    if "CarLongPlate" in s.name:
+        out["distinct"] = metrics.per_distinct(preds, s.labels)
+    if failures is not None:
+        fails = [(f, p, lab) for f, p, lab in zip(s.files or [""] * len(preds), preds, s.labels) if p != lab]
+        (failures / f"{s.name}.txt").write_text("".join(f"{f},{lab},{p}\n" for f, p, lab in fails))
+    return out
+
+
+def eval_scenes(s: eval_sets.SceneSet, reader: AnprReader | None, peer: Peer | None) -> dict:
+    results, det = [], []
+    t = time.perf_counter()
+    for img, labels, i in zip(s.images, s.labels, range(len(s.images))):
+        if reader is not None:
+            reads = [r.text for r in reader.read(img)]
+            if s.boxes is not None:
+                det.append((s.boxes[i], [d.box for d in reader.detector.detect(img)]))
+        else:
+            reads = peer.read_scene(img)
+        results.append((labels, reads))
+    out = metrics.scene_scores(results)
+    out["ms_per_frame"] = 1000 * (time.perf_counter() - t) / max(1, len(s.images))
+    if det:
+        out["detection"] = metrics.detection_scores(det)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--models", type=Path, default=None)
+    ap.add_argument("--no-peer", action="store_true")
+    ap.add_argument("--no-scenes", action="store_true")
+    ap.add_argument("--rendered-per-kind", type=int, default=300)
+    ap.add_argument("--json", type=Path)
+    ap.add_argument("--failures", type=Path, help="write misread files per set here")
+    ap.add_argument("--peer-cache", type=Path, default=Path("/work/cache/anpr/peer_results.json"),
+                    help="peer results are reused from here (the peer does not change)")
+    args = ap.parse_args()
+    reader = AnprReader(args.models)
+    peer = None if args.no_peer else CachedPeer(args.peer_cache)
+    if args.failures:
+        args.failures.mkdir(parents=True, exist_ok=True)
+    report: dict[str, dict] = {}
+    crop_sets = eval_sets.real_crop_sets() + eval_sets.rendered_crop_sets(args.rendered_per_kind)
+    if not any(s.name.startswith("real") for s in crop_sets):
+        print("note: ../shared/data not found: real sets skipped")
+    for s in crop_sets:
+        report[s.name] = {"gated": eval_crops(s, lambda im, _two: reader.read_crop(im).text, args.failures)}
+        if peer:
+            report[s.name]["peer"] = peer.result(s, lambda s=s: eval_crops(s, peer.engine.read_crop, None))
+        print(s.name, json.dumps(report[s.name]), flush=True)
+    if not args.no_scenes:
+        for s in eval_sets.real_scene_sets() + [eval_sets.rendered_scene_set()]:
+            report[s.name] = {"gated": eval_scenes(s, reader, None)}
+            if peer:
+                report[s.name]["peer"] = peer.result(s, lambda s=s: eval_scenes(s, None, peer.engine))
+            print(s.name, json.dumps(report[s.name]), flush=True)
+    print(table(report))
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=1))
+
+
+def table(report: dict[str, dict]) -> str:
+    rows = ["| set | n | gated exact | gated char | peer exact | peer char |", "|---|---|---|---|---|---|"]
+    for name, r in report.items():
+        g, p = r["gated"], r.get("peer", {})
+        if "exact" in g:
+            rows.append(f"| {name} | {g['n']} | {g['exact']:.1%} | {g['char']:.1%} | "
+                        f"{p.get('exact', float('nan')):.1%} | {p.get('char', float('nan')):.1%} |")
+            if "distinct" in g:
+                d, pd = g["distinct"], p.get("distinct", {})
+                rows.append(f"| {name} per distinct plate ({d['plates']}) | | {d['mean_exact']:.1%} | | "
+                            f"{pd.get('mean_exact', float('nan')):.1%} | |")
+    rows += ["", "| scenes | n | gated all read | gated plates read | gated false/frame | det recall | "
+             "peer all read | peer false/frame |", "|---|---|---|---|---|---|---|---|"]
+    for name, r in report.items():
+        g, p = r["gated"], r.get("peer", {})
+        if "scenes_read" in g:
+            rec = g.get("detection", {}).get("recall")
+            rows.append(f"| {name} | {g['n']} | {g['scenes_read']:.1%} | {g['plates_read']:.1%} | "
+                        f"{g['false_per_frame']:.2f} | {'-' if rec is None else f'{rec:.1%}'} | "
+                        f"{p.get('scenes_read', float('nan')):.1%} | {p.get('false_per_frame', float('nan')):.2f} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    main()

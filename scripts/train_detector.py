@@ -1,0 +1,131 @@
+"""Train the plate detector on scenes rendered on the fly (scripts/anpr/scene_render.py).
+
+    nohup nice -n 10 python scripts/train_detector.py --total-steps 6000 > LOG 2>&1 &
+
+A DataLoader worker renders scenes (seeded per step, so a resumed run sees new scenes);
+the main process trains on one thread. Resumable from ``--ckpt``/last.pt; every
+validation exports ``det.onnx`` next to it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from scripts.anpr.det_model import STRIDE, DetExportWrapper, PlateDet
+from scripts.anpr.onnx_export import export_detector
+from scripts.anpr.scene_render import H, W, scene
+
+FH, FW = H // STRIDE, W // STRIDE
+
+
+def targets(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gaussian centre heatmap, box regression targets and their mask at stride 8."""
+    heat = np.zeros((FH, FW), np.float32)
+    reg = np.zeros((4, FH, FW), np.float32)
+    mask = np.zeros((FH, FW), np.float32)
+    ys, xs = np.mgrid[0:FH, 0:FW].astype(np.float32)
+    for x1, y1, x2, y2 in boxes:
+        cx, cy = (x1 + x2) / 2 / STRIDE, (y1 + y2) / 2 / STRIDE
+        w, h = max(1.0, x2 - x1) / STRIDE, max(1.0, y2 - y1) / STRIDE
+        sx, sy = max(0.5, w / 6), max(0.5, h / 6)
+        g = np.exp(-((xs - cx + 0.5) ** 2 / (2 * sx**2) + (ys - cy + 0.5) ** 2 / (2 * sy**2)))
+        np.maximum(heat, g, out=heat)
+        ix, iy = min(FW - 1, int(cx)), min(FH - 1, int(cy))
+        heat[iy, ix] = 1.0
+        reg[:, iy, ix] = (cx - ix, cy - iy, np.log(w), np.log(h))
+        mask[iy, ix] = 1.0
+    return heat, reg, mask
+
+
+class Scenes(torch.utils.data.IterableDataset):
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
+
+    def __iter__(self):
+        rng = random.Random(self.seed)
+        while True:
+            img, boxes, _ = scene(rng)
+            heat, reg, mask = targets(boxes)
+            yield torch.from_numpy(img), torch.from_numpy(heat), torch.from_numpy(reg), torch.from_numpy(mask)
+
+
+def focal_loss(logits: torch.Tensor, gt: torch.Tensor) -> torch.Tensor:
+    p = logits.sigmoid().clamp(1e-4, 1 - 1e-4)
+    pos = gt.eq(1).float()
+    pos_loss = -torch.log(p) * (1 - p) ** 2 * pos
+    neg_loss = -torch.log(1 - p) * p**2 * (1 - gt) ** 4 * (1 - pos)
+    return (pos_loss.sum() + neg_loss.sum()) / pos.sum().clamp(min=1)
+
+
+def step_loss(model: PlateDet, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+    img, heat, reg, mask = batch
+    x = img.permute(0, 3, 1, 2).float() / 255.0
+    h_logit, box = model(x)
+    m = mask.unsqueeze(1)
+    off = torch.cat([box[:, :2].sigmoid(), box[:, 2:]], 1)
+    reg_loss = (F.l1_loss(off, reg, reduction="none") * m).sum() / m.sum().clamp(min=1)
+    return focal_loss(h_logit[:, 0], heat) + reg_loss
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ckpt", type=Path, default=Path("/work/cache/anpr/det_ckpt"))
+    ap.add_argument("--total-steps", type=int, default=6000)
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--save-every", type=int, default=200)
+    ap.add_argument("--export-every", type=int, default=500)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    args.ckpt.mkdir(parents=True, exist_ok=True)
+    model = PlateDet()
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    step, elapsed, last = 0, 0.0, args.ckpt / "last.pt"
+    if last.exists():
+        state = torch.load(last, weights_only=False)
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["opt"])
+        step, elapsed = state["step"], state.get("elapsed", 0.0)
+        print(f"resumed at step {step}", flush=True)
+    loader = torch.utils.data.DataLoader(Scenes(seed=10_000 + step), batch_size=args.batch, num_workers=1)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, args.lr, total_steps=args.total_steps + 1,
+                                                pct_start=0.05, last_epoch=step - 1 if step else -1)
+    t0, run = time.time(), 0.0
+    for batch in loader:
+        if step >= args.total_steps:
+            break
+        loss = step_loss(model, batch)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        sched.step()
+        step += 1
+        run = 0.98 * run + 0.02 * loss.item()
+        if step % 50 == 0:
+            now = time.time()
+            elapsed += now - t0
+            print(f"step {step} loss {run:.4f} {50 * args.batch / (now - t0):.1f} scenes/s "
+                  f"elapsed {elapsed / 60:.1f} min", flush=True)
+            t0 = now
+        if step % args.save_every == 0 or step == args.total_steps:
+            torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step,
+                        "elapsed": elapsed}, last.with_suffix(".tmp"))
+            last.with_suffix(".tmp").rename(last)
+        if step % args.export_every == 0 or step == args.total_steps:
+            export_detector(DetExportWrapper(model), args.ckpt / "det.onnx")
+            model.train()
+
+
+if __name__ == "__main__":
+    main()

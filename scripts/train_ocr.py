@@ -1,0 +1,167 @@
+"""Train the plate OCR on pre-rendered shards (scripts/anpr/build_ocr_dataset.py).
+
+    nohup nice -n 10 python scripts/train_ocr.py --total-steps 60000 > LOG 2>&1 &
+
+Resumable: checkpoints to ``--ckpt`` every ``--save-every`` steps and continues from the
+last one. Shards are re-scanned while training, so rendering can run alongside. Every
+validation also exports ``ocr.onnx`` next to the checkpoint (copy it to ``models/``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from scripts.anpr.ocr_model import BLANK, IMG_H, IMG_W, PlateOCR, encode, greedy_slots
+from scripts.anpr.onnx_export import export_ocr
+
+
+def load_npz(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    with np.load(path) as z:
+        return z["images"], np.array([encode(str(s)) for s in z["labels"]], np.int64)
+
+
+class ShardPool:
+    """All shards on disk (the newest ``max_shards``), loaded once each."""
+
+    def __init__(self, root: Path, max_shards: int) -> None:
+        self.root, self.max_shards = root, max_shards
+        self.loaded: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.images = np.empty((0, IMG_H, IMG_W), np.uint8)
+        self.labels = np.empty((0, 10), np.int64)
+
+    def refresh(self) -> None:
+        names = sorted(p.name for p in self.root.glob("shard_*.npz"))[-self.max_shards :]
+        if set(names) == set(self.loaded):
+            return
+        self.loaded = {n: self.loaded.get(n) or load_npz(self.root / n) for n in names}
+        self.images = np.concatenate([v[0] for v in self.loaded.values()])
+        self.labels = np.concatenate([v[1] for v in self.loaded.values()])
+        print(f"pool: {len(names)} shards, {len(self.images)} samples", flush=True)
+
+    def batch(self, rng: np.random.Generator, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+        idx = rng.integers(0, len(self.images), n)
+        x = torch.from_numpy(self.images[idx]).unsqueeze(1).float() / 255.0
+        return online_jitter(x, rng), torch.from_numpy(self.labels[idx])
+
+
+def online_jitter(x: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
+    """Cheap per-sample contrast, gamma, noise and shift, so reused shards look fresh."""
+    n = x.shape[0]
+    gain = torch.from_numpy(rng.uniform(0.7, 1.3, (n, 1, 1, 1)).astype(np.float32))
+    bias = torch.from_numpy(rng.uniform(-0.15, 0.15, (n, 1, 1, 1)).astype(np.float32))
+    gamma = torch.from_numpy(rng.uniform(0.7, 1.4, (n, 1, 1, 1)).astype(np.float32))
+    x = ((x * gain + bias).clamp(0, 1) ** gamma)
+    x = x + torch.randn_like(x) * float(rng.uniform(0, 0.04))
+    if rng.random() < 0.5:
+        x = torch.roll(x, shifts=(int(rng.integers(-2, 3)), int(rng.integers(-4, 5))), dims=(2, 3))
+    return x.clamp(0, 1)
+
+
+def lr_at(step: int, total: int, peak: float, warmup: int = 500) -> float:
+    if step < warmup:
+        return peak * (step + 1) / warmup
+    t = min(1.0, (step - warmup) / max(1, total - warmup))
+    return 5e-5 + (peak - 5e-5) * 0.5 * (1 + math.cos(math.pi * t))
+
+
+@torch.no_grad()
+def evaluate(model: PlateOCR, images: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+    model.eval()
+    preds = []
+    for i in range(0, len(images), 256):
+        x = torch.from_numpy(images[i : i + 256]).unsqueeze(1).float() / 255.0
+        preds.append(greedy_slots(model(x).softmax(-1)).argmax(-1).numpy())
+    model.train()
+    p = np.concatenate(preds)
+    return float((p == labels).all(1).mean()), float((p == labels).mean())
+
+
+def init_from(model: PlateOCR, ckpt: Path) -> None:
+    """Warm start: copy every weight whose name and shape match (e.g. the backbone)."""
+    weights = torch.load(ckpt, weights_only=False)["model"]
+    own = model.state_dict()
+    shared = {k: v for k, v in weights.items() if k in own and own[k].shape == v.shape}
+    model.load_state_dict(shared, strict=False)
+    print(f"initialised {len(shared)}/{len(own)} tensors from {ckpt}", flush=True)
+
+
+def ctc_loss(model: PlateOCR, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    logp = model(x).log_softmax(-1).transpose(0, 1)  # T, N, C
+    lengths = (y != BLANK).sum(1)
+    targets = y[y != BLANK]
+    t = torch.full((x.shape[0],), logp.shape[0], dtype=torch.long)
+    return F.ctc_loss(logp, targets, t, lengths, blank=BLANK, zero_infinity=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", type=Path, default=Path("/work/cache/anpr/ocr"))
+    ap.add_argument("--ckpt", type=Path, default=Path("/work/cache/anpr/ocr_ckpt"))
+    ap.add_argument("--total-steps", type=int, default=60_000)
+    ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--max-shards", type=int, default=120)
+    ap.add_argument("--save-every", type=int, default=500)
+    ap.add_argument("--val-every", type=int, default=2000)
+    ap.add_argument("--init", type=Path, help="warm start from this checkpoint's matching weights")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    args.ckpt.mkdir(parents=True, exist_ok=True)
+    model = PlateOCR()
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    step, elapsed = 0, 0.0
+    last = args.ckpt / "last.pt"
+    if last.exists():
+        state = torch.load(last, weights_only=False)
+        model.load_state_dict(state["model"])
+        if "opt" in state:
+            opt.load_state_dict(state["opt"])
+        step, elapsed = state["step"], state.get("elapsed", 0.0)
+        print(f"resumed at step {step}", flush=True)
+    elif args.init:
+        init_from(model, args.init)
+    val_x, val_y = load_npz(args.data / "val.npz")
+    pool = ShardPool(args.data, args.max_shards)
+    rng = np.random.default_rng(step)
+    t0, run_loss = time.time(), 0.0
+    while step < args.total_steps:
+        if step % 1000 == 0 or len(pool.images) == 0:
+            pool.refresh()
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step, args.total_steps, args.lr)
+        x, y = pool.batch(rng, args.batch)
+        loss = ctc_loss(model, x, y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        step += 1
+        run_loss = 0.98 * run_loss + 0.02 * loss.item()
+        if step % 100 == 0:
+            now = time.time()
+            elapsed += now - t0
+            print(f"step {step} loss {run_loss:.4f} lr {opt.param_groups[0]['lr']:.2e} "
+                  f"{100 * args.batch / (now - t0):.0f} samples/s elapsed {elapsed / 60:.1f} min", flush=True)
+            t0 = now
+        if step % args.save_every == 0 or step == args.total_steps:
+            torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step,
+                        "elapsed": elapsed}, last.with_suffix(".tmp"))
+            last.with_suffix(".tmp").rename(last)
+        if step % args.val_every == 0 or step == args.total_steps:
+            acc, char = evaluate(model, val_x, val_y)
+            print(f"VAL step {step} plate {acc:.4f} char {char:.4f}", flush=True)
+            export_ocr(model, args.ckpt / "ocr.onnx")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""The shipped models: load offline, find and read rendered plates, reject bad input."""
+
+from __future__ import annotations
+
+import random
+
+import cv2
+import numpy as np
+import pytest
+
+from gated.anpr.models import AnprError, models_dir
+from gated.anpr.reader import AnprReader, check_image
+from gated.devices.interfaces import PlateReader
+from scripts.anpr import plate_render, plate_text
+from tests.anpr.conftest import needs_fonts
+
+
+@pytest.fixture(scope="module")
+def reader() -> AnprReader:
+    return AnprReader()
+
+
+def lane_frame(kinds: list[str], seed: int, grey: bool = False) -> tuple[np.ndarray, list[str]]:
+    """A 1920x1080 frame: road-grey background, one vehicle-ish block per plate, frontal plates."""
+    rng = random.Random(seed)
+    frame = np.full((1080, 1920, 3), (70, 75, 80), np.uint8)
+    labels = []
+    for i, kind in enumerate(kinds):
+        text = plate_text.sample(rng, kind)
+        plate = plate_render.render(text, rng, scale=1.0)
+        pw = 300 if plate.shape[1] / plate.shape[0] > 2 else 170
+        ph = int(pw * plate.shape[0] / plate.shape[1])
+        x, y = 250 + i * 800, 550
+        cv2.rectangle(frame, (x - 150, y - 300), (x + pw + 150, y + ph + 100), (140, 40, 30), -1)
+        frame[y : y + ph, x : x + pw] = cv2.resize(plate, (pw, ph), interpolation=cv2.INTER_AREA)
+        labels.append(text.label)
+    if grey:
+        frame = cv2.cvtColor(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
+    return frame, labels
+
+
+def test_models_load_without_network(no_network):
+    r = AnprReader()
+    assert isinstance(r, PlateReader)
+    assert (models_dir() / "plate_config.yaml").exists()
+
+
+@needs_fonts
+@pytest.mark.parametrize("kind", ["vn1", "vn2moto", "cn1", "cn_trailer"])
+def test_reads_one_plate_per_kind(reader, kind):
+    hits = 0
+    for seed in range(3):
+        frame, labels = lane_frame([kind], seed)
+        reads = reader.read(frame)
+        hits += [r.text for r in reads] == labels
+        for r in reads:
+            x1, y1, x2, y2 = r.box
+            assert 0 <= x1 < x2 <= 1920 and 0 <= y1 < y2 <= 1080
+    assert hits >= 2, f"{kind}: read {hits}/3 frames"
+
+
+@needs_fonts
+def test_reads_several_plates_in_one_frame(reader):
+    frame, labels = lane_frame(["vn1", "cn1"], seed=11)
+    reads = reader.read(frame)
+    assert sorted(r.text for r in reads) == sorted(labels)
+    left, right = sorted(reads, key=lambda r: r.box[0])
+    assert left.box[2] < right.box[0]  # two separate boxes
+
+
+@needs_fonts
+def test_reads_ir_grey_frame(reader):
+    frame, labels = lane_frame(["vn1"], seed=21, grey=True)
+    assert [r.text for r in reader.read(frame)] == labels
+
+
+@needs_fonts
+def test_plate_crop_is_read_without_detection(reader):
+    rng = random.Random(5)
+    text = plate_text.sample(rng, "vn2moto")
+    crop = plate_render.render(text, rng, scale=1.0)
+    assert reader.read_crop(crop).text == text.label
+    assert [r.text for r in reader.read(crop)] == [text.label]  # whole-image fallback
+
+
+def test_empty_frame_has_no_plates(reader):
+    assert reader.read(np.full((720, 1280, 3), 90, np.uint8)) == []
+
+
+@pytest.mark.parametrize("bad", [np.zeros((4, 4, 3), np.uint8), np.zeros((100, 100, 3), np.float32),
+                                 np.zeros((100, 100, 5), np.uint8), "not an image"])
+def test_bad_input_is_a_clear_error(reader, bad):
+    with pytest.raises(AnprError):
+        check_image(bad)
+    with pytest.raises(AnprError):
+        reader.read(bad)
+
+
+def test_missing_models_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("GATED_MODELS_DIR", str(tmp_path))
+    monkeypatch.setattr("gated.anpr.models.candidate_dirs", lambda: [tmp_path])
+    with pytest.raises(AnprError, match="models not found"):
+        AnprReader()
