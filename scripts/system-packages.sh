@@ -5,11 +5,16 @@
 set -euo pipefail
 
 DEMO_PACKAGES=(python3 python3-venv python3-pip libzbar0 ca-certificates)
-# field tests: a live RTSP camera (GStreamer's RTSP server, run by Debian's python3) and
-# shadow-utils for the installer test (passwd: useradd --prefix)
-TEST_PACKAGES=("${DEMO_PACKAGES[@]}" systemd sqlite3 socat mbpoll mosquitto passwd
-               python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base
+# Fonts the plate renderer draws with (Latin and CJK): ANPR tests render their plates.
+FONT_PACKAGES=(fonts-dejavu-core fonts-dejavu-extra fonts-liberation fonts-roboto-unhinted
+               fonts-freefont-ttf fonts-wqy-zenhei fonts-wqy-microhei fonts-noto-cjk)
+# GStreamer's RTSP server (run by Debian's python3): live cameras for tests and the demo.
+RTSP_PACKAGES=(python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base
                gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly)
+# Real peers (mosquitto, socat ptys, mbpoll), systemd-analyze, and shadow-utils for the
+# installer test (passwd: useradd --prefix).
+TEST_PACKAGES=("${DEMO_PACKAGES[@]}" systemd sqlite3 socat mbpoll mosquitto passwd
+               "${RTSP_PACKAGES[@]}" "${FONT_PACKAGES[@]}")
 
 _as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

@@ -18,6 +18,7 @@ import structlog
 from gated.config import ConfigError, load_config
 from gated.control import render
 from gated.control.client import Client, NotRunning, Refused, default_socket
+from gated.anpr.cli import add_subparser as add_anpr_command
 from gated.control.examples import add_missing_examples
 from gated.devices.cli import add_subparser as add_io_commands
 from gated.field import export
@@ -160,6 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     ck.set_defaults(fn=cmd_config_check, offline=True)
     add_io_commands(sub, parents=[common])  # gatectl io [show|pulse]
     add_qr_commands(sub)  # gatectl qr FILE..., gatectl pass verify|mint|keygen
+    add_anpr_command(sub)  # gatectl anpr FILE... | --camera NAME
     add_selftest_command(sub, [common])  # gatectl selftest
     add_snapshot_command(sub, [common])  # gatectl snapshot CAMERA
     add_logs_command(sub, [common])  # gatectl logs

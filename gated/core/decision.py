@@ -58,6 +58,7 @@ class PlateVote:
     first_seen: float  # wall clock, epoch seconds
     status: Literal["ok", "low_confidence"] = "ok"
     camera: str = "front"
+    evidence: str | None = None  # key of the best frame's JPEGs, kept by the runtime
 
     @property
     def usable(self) -> bool:

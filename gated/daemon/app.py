@@ -210,7 +210,8 @@ class Daemon:
         return stale
 
     def device_health(self) -> list[dict]:
-        rows = [h.to_dict() for h in (self.devices.healths() if self.devices else [])]
+        devices = self.devices
+        rows = [h.to_dict() for h in devices.healths()] + devices.camera_rows() if devices else []
         known = {r["name"] for r in rows}
         for name, d in self.runtime.state.devices.items():  # barrier, store: seen by the lane
             if name not in known:
@@ -222,6 +223,10 @@ class Daemon:
             rows.append({"name": "store", "kind": "store", "ok": rt.store_ok,
                          "detail": rt.store_error or "ok", "since": None, "faults": None})
         return rows
+
+    def figures(self) -> dict:
+        """Telemetry extras measured by the devices: frame rates, ANPR latencies."""
+        return self.devices.figures() if self.devices is not None else {}
 
     def uplink_status(self) -> dict:
         if self.uplink is None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 import structlog
@@ -39,10 +39,12 @@ from gated.core.lane.model import (
 from gated.core.passes import Pass, PassBook
 from gated.devices.interfaces import LaneInputs, LaneOutputs
 from gated.store import AsyncStore, StoreError
+from gated.store.images import add_image
 
 log = structlog.get_logger()
 
 MAX_BUFFERED = 100_000  # events held in memory while the store is down
+MAX_EVIDENCE = 32  # plate votes whose images are kept until their event is stored
 
 
 @dataclass
@@ -84,6 +86,7 @@ class LaneRuntime:
         self.recent: list[dict] = []
         self.new_id: Callable[[], str] = uuid7
         self.used: set[str] = set()  # single-use passes already admitted (from the store)
+        self._evidence: dict[str, dict[str, bytes]] = {}
         # held while an input is handled, and while passes are swapped: a swap never lands
         # between a decision and the single-use bookkeeping of its commit
         self._passes_lock = asyncio.Lock()
@@ -178,7 +181,8 @@ class LaneRuntime:
             return True
         used = [e.pass_id for e in res.effects]
         try:
-            stored = await self.astore.run(self.astore.store.append, res.events, used_passes=used)
+            events = [await self._with_images(d) for d in res.events]
+            stored = await self.astore.run(self.astore.store.append, events, used_passes=used)
         except StoreError as exc:
             self.store_ok, self.store_error = False, str(exc)
             log.error("store.failed", error=str(exc))
@@ -186,6 +190,22 @@ class LaneRuntime:
         for event in stored:
             self._announce(event)
         return True
+
+    def keep_evidence(self, key: str, images: dict[str, bytes]) -> None:
+        """JPEGs (``plate``, ``scene``) of a plate vote, until an event names them."""
+        self._evidence[key] = images
+        while len(self._evidence) > MAX_EVIDENCE:
+            self._evidence.pop(next(iter(self._evidence)))
+
+    async def _with_images(self, d: EventDraft) -> EventDraft:
+        """Store the images of an event before the event (it must never name a missing one)."""
+        images = self._evidence.get(d.evidence) if d.evidence else None
+        if not images:
+            return d
+        store = self.astore.store
+        for kind, jpeg in images.items():
+            await self.astore.run(add_image, store, d.id, kind, jpeg)
+        return replace(d, body={**d.body, "images": sorted(images)})
 
     def _hold(self, res: StepResult) -> None:
         room = MAX_BUFFERED - len(self._buffer)

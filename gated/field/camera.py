@@ -14,6 +14,8 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import cv2
+
+from gated.anpr.stream import open_ffmpeg
 import numpy as np
 
 from gated.devices.interfaces import PlateRead
@@ -52,12 +54,7 @@ def open_capture(url: str, open_timeout_s: float = OPEN_TIMEOUT_S,
                  read_timeout_s: float = READ_TIMEOUT_S) -> cv2.VideoCapture:
     """A capture on ``url`` (RTSP over TCP, bounded timeouts); may be not ``isOpened()``."""
     quiet_opencv()
-    opts = os.environ.get("OPENCV_FFMPEG_CAPTURE_OPTIONS", "")
-    if "rtsp_transport" not in opts:
-        os.environ["OPENCV_FFMPEG_CAPTURE_OPTIONS"] = "|".join(filter(None, [opts, "rtsp_transport;tcp"]))
-    params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, int(open_timeout_s * 1000),
-              cv2.CAP_PROP_READ_TIMEOUT_MSEC, int(read_timeout_s * 1000)]
-    return cv2.VideoCapture(url, cv2.CAP_FFMPEG, params)
+    return open_ffmpeg(url, open_timeout_s, read_timeout_s)
 
 
 def quiet_opencv() -> None:

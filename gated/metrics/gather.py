@@ -30,7 +30,7 @@ async def lane_telemetry(app: Any) -> dict[str, Any]:
                      devices=app.device_health(), queue={**queue, "buffered": rt.buffered},
                      uplink={"online": False}, passes={"count": len(rt.passes),
                                                        "version": rt.passes.version},
-                     disk=app.retention.status())
+                     disk=app.retention.status(), extra=app.figures())
 
 
 def snapshot_for(app: Any) -> Snapshot:

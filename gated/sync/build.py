@@ -81,7 +81,7 @@ def build_uplink(app, retention: Retention) -> MqttUplink:
                          queue={**queue, "buffered": rt.buffered, "inflight": uplink.pump.inflight},
                          uplink=uplink.status(), passes={"count": len(rt.passes),
                                                          "version": rt.passes.version},
-                         disk=retention.status())
+                         disk=retention.status(), extra=app.figures())
 
     uplink.telemetry = gather
     return uplink

@@ -22,7 +22,7 @@ from tests.io.peers import DIE_WITH_PARENT, WAIT_S, Process, free_port
 from tests.sync.peers import wait_port
 
 SYSTEM_PYTHON = "/usr/bin/python3"
-RTSP_SERVER = Path(__file__).with_name("rtsp_server.py")
+RTSP_SERVER = Path(__file__).resolve().parents[2] / "scripts" / "anpr" / "rtsp_server.py"
 
 
 def gstreamer_available() -> bool:

@@ -14,7 +14,8 @@ from gated.core.timefmt import rfc3339
 
 
 def draft(
-    world: World, params: LaneParams, type_: str, passage_id: str | None, **body: Any
+    world: World, params: LaneParams, type_: str, passage_id: str | None,
+    evidence: str | None = None, **body: Any
 ) -> EventDraft:
     return EventDraft(
         id=world.new_id(),
@@ -22,6 +23,7 @@ def draft(
         ts=rfc3339(world.now.wall, params.tz),
         passage_id=passage_id,
         body=body,
+        evidence=evidence,
     )
 
 
@@ -68,11 +70,13 @@ def passage_event(world: World, params: LaneParams, type_: str, p: Passage, **ex
     decision = (
         {"result": d.result, "reasons": list(d.reasons), "by": p.decided_by} if d else None
     )
+    evidence = p.plate.evidence if type_ == "passage.decided" and p.plate else None
     return draft(
         world,
         params,
         type_,
         p.id,
+        evidence,
         vehicle=vehicle(p),
         **{"pass": pass_ref(p)},
         decision=decision,

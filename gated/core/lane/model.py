@@ -205,6 +205,7 @@ class EventDraft:
     ts: str
     passage_id: str | None
     body: Mapping
+    evidence: str | None = None  # images to store with this event (not serialised)
 
 
 @dataclass(frozen=True, slots=True)
