@@ -208,7 +208,7 @@ class MetricsSection(Section):
     @field_validator("listen")
     @classmethod
     def _loopback_only(cls, v: str) -> str:
-        from gated.metrics.server import is_loopback
+        from gated.core.netaddr import is_loopback
 
         if not is_loopback(v):
             raise ValueError(f"metrics are served on loopback only (127.0.0.1, ::1 or "

@@ -9,7 +9,6 @@ the lane PC's own agent, not the network.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import os
 from collections.abc import Awaitable, Callable
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -20,20 +19,12 @@ import structlog
 from prometheus_client import CollectorRegistry, start_http_server
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
+from gated.core.netaddr import is_loopback
 from gated.metrics.exposition import families
 
 log = structlog.get_logger()
 Snapshot = Callable[[], Awaitable[dict[str, Any]]]
 SCRAPE_WAIT_S = 2.0
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class TelemetryCollector:

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
+from gated.core.strictjson import loads_object
 from gated.qr.reasons import Reason
 
 _B64URL = re.compile(r"[A-Za-z0-9_-]*")
@@ -60,29 +60,12 @@ def b64url_encode(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"duplicate member {key!r}")
-        out[key] = value
-    return out
-
-
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"non-standard JSON constant {name}")
-
-
 def strict_json_object(raw: bytes, what: str) -> dict[str, Any]:
     """A JSON object from UTF-8 bytes, refusing duplicates, NaN/Infinity and non-objects."""
     try:
-        text = raw.decode("utf-8")
-        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise TokenError("malformed", f"{what} is not strict UTF-8 JSON") from exc
-    if not isinstance(value, dict):
-        raise TokenError("malformed", f"{what} is not a JSON object")
-    return value
+        return loads_object(raw)
+    except ValueError as exc:
+        raise TokenError("malformed", f"{what} is not a strict UTF-8 JSON object") from exc
 
 
 def split_compact(token: str) -> CompactJws:

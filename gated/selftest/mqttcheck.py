@@ -9,12 +9,12 @@ by hand from the installed credential files (``--credentials``, /etc/gated/crede
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import math
 from pathlib import Path
 
 from gated.config.schema import LaneConfig
 from gated.config.secrets import read_secret
+from gated.core.netaddr import is_loopback
 from gated.selftest import mqttprobe as p
 from gated.selftest.context import Context, Emit
 from gated.selftest.report import failed, passed, skipped, warned
@@ -64,15 +64,6 @@ def target_from(cfg: LaneConfig, credentials_dir: Path) -> p.Target:
         client_cert=m.client_cert, client_key=key, username=m.username,
         password=secret(m.password_credential, credentials_dir) if m.username else None,
         protocol=m.protocol)
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 async def run(ctx: Context, emit: Emit) -> None:

@@ -7,13 +7,13 @@ integer here).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import ValidationError
 
 from gated.core.passes import Pass
+from gated.core.strictjson import loads_object
 
 MAX_MESSAGE = 256 * 1024  # commands, acks, deltas
 MAX_CHUNK = 4 * 1024 * 1024  # one snapshot chunk
@@ -30,31 +30,14 @@ class BadMessage(ValueError):
         self.detail = detail
 
 
-def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"duplicate key {key!r}")
-        out[key] = value
-    return out
-
-
-def _constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
 def decode_object(payload: bytes, limit: int = MAX_MESSAGE) -> dict[str, Any]:
     """One JSON object from UTF-8 bytes, at most ``limit`` bytes."""
     if len(payload) > limit:
         raise BadMessage("oversize", f"{len(payload)} bytes, limit {limit}")
     try:
-        value = json.loads(payload.decode("utf-8"), object_pairs_hook=_pairs,
-                           parse_constant=_constant)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise BadMessage("malformed", f"not UTF-8 JSON: {str(exc)[:120]}") from None
-    if not isinstance(value, dict):
-        raise BadMessage("malformed", f"a JSON {type(value).__name__}, not an object")
-    return value
+        return loads_object(payload)
+    except ValueError as exc:
+        raise BadMessage("malformed", f"not a UTF-8 JSON object: {str(exc)[:120]}") from None
 
 
 def int_field(obj: dict, key: str, lo: int = 0, hi: int = MAX_VERSION) -> int:
