@@ -213,10 +213,14 @@ class Store:
         text = self._one("SELECT result FROM commands WHERE id = ?", (command_id,))
         return json.loads(text) if text else None
 
-    def record_command(self, command_id: str, name: str, result: dict) -> None:
+    def record_command(self, command_id: str, name: str, result: dict, *,
+                       settle: bool = False) -> None:
+        """Keep a command's first result. ``settle`` replaces the provisional result that
+        ``CommandRunner`` writes before an actuating command runs."""
+        conflict = "DO UPDATE SET result = excluded.result" if settle else "DO NOTHING"
         with transaction(self.db, self.path) as conn:
             conn.execute(
-                "INSERT OR IGNORE INTO commands VALUES (?, ?, ?, ?)",
+                f"INSERT INTO commands VALUES (?, ?, ?, ?) ON CONFLICT(id) {conflict}",
                 (command_id, name, time.time(), _dumps(result)),
             )
 

@@ -78,7 +78,8 @@ class CommandRunner:
 
     async def _record(self, cid: str | None, name: str, res: dict) -> dict:
         if cid is not None:
-            await self.astore.run(self.store.record_command, cid, name, res)
+            await self.astore.run(self.store.record_command, cid, name, res,
+                                  settle=name in cm.ACTUATING)
         self.handled += 1
         return res
 
@@ -87,6 +88,7 @@ class CommandRunner:
                            require_signed=self.require_signed, keys=self.keys)
         if refusal is None:
             try:
+                await self._write_ahead(cmd)
                 result = await self._execute(cmd)
             except Refused as exc:
                 refusal = exc.refusal
@@ -102,6 +104,15 @@ class CommandRunner:
                               detail={"command_id": cmd.id, "args": dict(cmd.args),
                                       "code": refusal.code if refusal else None})
         return res
+
+    async def _write_ahead(self, cmd: cm.Command) -> None:
+        """Record an actuating command as interrupted before it runs; ``_record`` replaces
+        that with the real result. A crash in between must not make it run twice."""
+        if cmd.name in cm.ACTUATING:
+            res = cm.response(cmd.id, error=cm.Refusal(
+                "interrupted", "started, but no result was recorded (gated stopped while it ran,"
+                " or it is still running): check the lane's events"))
+            await self.astore.run(self.store.record_command, cmd.id, cmd.name, res)
 
     async def _execute(self, cmd: cm.Command) -> Any:
         a, lane = cmd.args, self.lane

@@ -26,6 +26,9 @@ NAMES = (
     "config.get",
 )
 MODES = ("auto", "manual", "closed")
+#: Commands that move the lane. Their id is recorded *before* they run, so a redelivery
+#: after a crash in between is answered "interrupted" and never runs them a second time.
+ACTUATING = ("barrier.open", "lane.set_mode")
 
 
 @dataclass(frozen=True)
