@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import deque
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -30,7 +30,10 @@ from gated.devices.interfaces import Frame, FrameSource, PlateRead, PlateReader
 log = structlog.get_logger()
 
 SCENE_WIDTH = 1280  # scene evidence is downscaled to this width (JPEG ~150 KB)
-RECENT_FRAMES = 40  # frames with reads kept to pick a plate's best evidence from
+#: Plate texts whose best frame is kept for evidence (a full frame each: 6 MB at 1080p).
+#: Keeping the best frame per text, not the last N frames, bounds a camera's evidence
+#: memory to ~50 MB; a vote's consensus is always one of the texts read.
+BEST_FRAMES = 8
 
 
 @dataclass
@@ -52,7 +55,7 @@ class AnprFeed:
         self.metrics = FeedMetrics()
         self.alive_at = time.monotonic()
         self._pool = ThreadPoolExecutor(1, thread_name_prefix=f"anpr-{camera.name}")
-        self._recent: deque[tuple[Frame, list[PlateRead]]] = deque(maxlen=RECENT_FRAMES)
+        self._best: OrderedDict[str, tuple[Frame, PlateRead]] = OrderedDict()
         self._last_read_at = 0.0
 
     async def run(self) -> None:
@@ -82,9 +85,18 @@ class AnprFeed:
             if frame.monotonic - self._last_read_at > self.voter.config.forget_after:
                 self.runtime.submit_nowait(VehicleSighted(self.camera.name))
             self._last_read_at = frame.monotonic
-            self._recent.append((frame, reads))
+            self._keep_best(frame, reads)
         decided = self.voter.add([(r.text, r.confidence) for r in reads], frame.monotonic)
         await self._submit(decided)
+
+    def _keep_best(self, frame: Frame, reads: list[PlateRead]) -> None:
+        for r in reads:
+            kept = self._best.get(r.text)
+            if kept is None or r.confidence > kept[1].confidence:
+                self._best[r.text] = (frame, r)
+            self._best.move_to_end(r.text)
+        while len(self._best) > BEST_FRAMES:
+            self._best.popitem(last=False)
 
     async def _submit(self, decisions: list[Decision]) -> None:
         for d in decisions:
@@ -103,11 +115,10 @@ class AnprFeed:
 
     async def _evidence(self, plate: str) -> str | None:
         """Encode the best frame of ``plate`` as plate + scene JPEGs; return its key."""
-        best = max(((r.confidence, f, r) for f, reads in self._recent for r in reads
-                    if r.text == plate), default=None, key=lambda t: t[0])
+        best = self._best.pop(plate, None)
         if best is None:
             return None
-        _, frame, read = best
+        frame, read = best
         loop = asyncio.get_running_loop()
         images = await loop.run_in_executor(self._pool, _jpegs, frame.image, read.box)
         if not images:
