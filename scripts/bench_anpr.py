@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import sys
@@ -32,6 +33,17 @@ from scripts.anpr.rtsp_peer import RtspServer, gstreamer_available, write_frames
 
 def pct(xs: list[float], q: float) -> float:
     return float(np.percentile(np.array(xs) * 1000, q))
+
+
+@contextlib.contextmanager
+def one_core():
+    """Pin this process (and what it starts meanwhile) to its first allowed core."""
+    allowed = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(allowed)})
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, allowed)
 
 
 def lane_frames(n: int, seed: int = 5) -> list[np.ndarray]:
@@ -119,7 +131,11 @@ def main() -> None:
     ap.add_argument("--loops", type=int, default=5)
     ap.add_argument("--no-rtsp", action="store_true")
     args = ap.parse_args()
-    os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    with one_core():
+        run(args)
+
+
+def run(args: argparse.Namespace) -> None:
     reader = AnprReader()
     frames = lane_frames(20)
     bench_frames(reader, frames, 10)  # warm-up
