@@ -76,12 +76,20 @@ def bench_ocr(reader: AnprReader, n: int) -> list[float]:
     return times
 
 
+def empty_lane(rng: random.Random) -> np.ndarray:
+    """A rendered scene with no plate in it: the lane before the vehicle comes."""
+    while True:
+        img, boxes, _ = scene_render.scene(rng)
+        if not len(boxes):
+            return img
+
+
 def approach_video(seed: int = 7, w: int = 1280, h: int = 720) -> tuple[list[np.ndarray], str]:
     """1 s of empty lane, then 2 s of one vehicle approaching: its plate grows and sharpens."""
     rng = random.Random(seed)
     text = plate_text.sample(rng, "vn1")
     plate = plate_render.render(text, rng, scale=1.0)
-    bg = cv2.resize(scene_render.scene(random.Random(seed))[0], (w, h))
+    bg = cv2.resize(empty_lane(random.Random(seed)), (w, h))
     frames = [bg.copy() for _ in range(25)]
     for i in range(50):
         f = bg.copy()
