@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import socket
+import subprocess
 import tempfile
 import time
 from contextlib import ExitStack
@@ -104,8 +105,18 @@ def start_daemon(stack: ExitStack, cfg: Path, tmp: Path) -> tuple[Gated, float]:
     gated = Gated(cfg, env={"NOTIFY_SOCKET": str(tmp / "notify.sock")})
     started = time.monotonic()
     gated.start(wait=False)
-    stack.callback(gated.stop)
+    stack.callback(stop, gated)
     return gated, wait_ready(sock, gated, started, timeout=60)
+
+
+def stop(gated: Gated) -> None:
+    """SIGTERM, and SIGKILL if it does not exit: a bench must not leave a daemon behind."""
+    try:
+        gated.stop(timeout=15)
+    except subprocess.TimeoutExpired:
+        assert gated.proc is not None
+        gated.proc.kill()
+        gated.proc.wait(timeout=5)
 
 
 def measure_ready(tmp: Path) -> float:
