@@ -5,7 +5,8 @@
 
 The video file is a list of H.264 access units, each ``u32 length (big endian) + bytes``;
 every keyframe carries SPS/PPS. ``serve`` never re-encodes: it pushes access unit
-``floor((now - t0) * fps) mod N`` as wall time passes (``t0``: CLOCK_MONOTONIC at start),
+``floor((now - t0) * fps) mod N`` as wall time passes (``t0``: CLOCK_MONOTONIC at start,
+plus ``--start-in``; before it the first frame is shown),
 so the video position is a pure function of the clock and the demo world can follow it.
 It prints ``READY <url> t0=<t0> frames=<N>`` once listening. A client (re)connecting
 starts at the next keyframe.
@@ -14,6 +15,7 @@ gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly.
 """
 
 import argparse
+import math
 import struct
 import sys
 import threading
@@ -72,10 +74,10 @@ def is_keyframe(unit: bytes) -> bool:
 class Feeder:
     """Pushes the clock's current access unit into every live appsrc (one per media)."""
 
-    def __init__(self, units: list[bytes], fps: int) -> None:
+    def __init__(self, units: list[bytes], fps: int, start_in: float = 0.0) -> None:
         self.units, self.fps = units, fps
         self.keys = [is_keyframe(u) for u in units]
-        self.t0 = time.monotonic()
+        self.t0 = time.monotonic() + start_in  # until then the first frame is shown
         self.sources: list[list] = []  # [appsrc, started]
         self.lock = threading.Lock()
 
@@ -84,12 +86,12 @@ class Feeder:
             self.sources.append([appsrc, False])
 
     def run(self) -> None:
-        tick = 0
         frame_ns = Gst.SECOND // self.fps
+        tick = math.floor((time.monotonic() - self.t0) * self.fps)
         while True:
-            tick += 1
+            tick = max(tick + 1, math.floor((time.monotonic() - self.t0) * self.fps) - self.fps)
             time.sleep(max(0.0, self.t0 + tick / self.fps - time.monotonic()))
-            index = int((time.monotonic() - self.t0) * self.fps) % len(self.units)
+            index = max(0, tick) % len(self.units)
             with self.lock:
                 for entry in list(self.sources):
                     src, started = entry
@@ -107,7 +109,7 @@ def serve(args) -> int:
     if not units or not is_keyframe(units[0]):
         print(f"FAILED: {args.video} holds no video starting with a keyframe", flush=True)
         return 1
-    feeder = Feeder(units, args.fps)
+    feeder = Feeder(units, args.fps, args.start_in)
     server = GstRtspServer.RTSPServer()
     server.set_address("127.0.0.1")
     server.set_service(str(args.port))
@@ -144,6 +146,8 @@ def main() -> int:
     srv.add_argument("--port", type=int, required=True)
     srv.add_argument("--path", default="cam")
     srv.add_argument("--fps", type=int, default=25)
+    srv.add_argument("--start-in", type=float, default=0.0,
+                     help="seconds showing the first frame before the video runs")
     args = ap.parse_args()
     Gst.init(None)
     return encode(args) if args.cmd == "encode" else serve(args)

@@ -18,6 +18,7 @@ from .scenario import SCENARIOS
 from .stack import ROOT, Ports, Stack
 
 FOLDER = ROOT / "var" / "demo"
+START_IN_S = 4.0  # empty road while gated starts, so the first truck is seen whole
 
 
 class Stop(Exception):
@@ -51,7 +52,7 @@ def run(scenario: str, ports: Ports) -> int:
         print("preparing the demo video (rendered once, then cached in var/demo/) ...",
               flush=True)
         stack.prepare()
-        stack.start_peers()
+        stack.start_peers(start_in=START_IN_S)
         stack.start_gated()
         _banner(stack, started)
         console = Console(stack.gated.socket, stack.io_log, stack.board_log,

@@ -169,6 +169,10 @@ class Scenario:
         return int(round(self.duration_s * FPS))
 
     def _at(self, t: float) -> tuple[int, Segment, float] | None:
+        """The segment playing ``t`` seconds into the video (before it starts: none)."""
+        if t < 0:
+            return None
+        t %= self.duration_s
         for i, seg in enumerate(self.segments()):
             if seg.start <= t < seg.end:
                 return i, seg, t - seg.start
@@ -176,15 +180,15 @@ class Scenario:
 
     def loops(self, t: float) -> Loops:
         """Loop states ``t`` seconds into the video (``t`` is wrapped to the loop)."""
-        found = self._at(t % self.duration_s)
+        found = self._at(t)
         return found[1].loops(found[2]) if found else Loops(False, False)
 
     def pose(self, t: float) -> Pose:
-        found = self._at(t % self.duration_s)
+        found = self._at(t)
         return found[1].pose(found[0], found[2]) if found else Pose(None)
 
     def vehicle_at(self, t: float) -> tuple[int, Vehicle] | None:
-        found = self._at(t % self.duration_s)
+        found = self._at(t)
         return (found[0], found[1].vehicle) if found else None
 
     def digest(self, *extra: str) -> str:

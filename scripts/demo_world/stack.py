@@ -91,10 +91,11 @@ class Stack:
         self.config = lane_config(self.folder, self.ports, passes.trusted_key_toml(key))
         return self.video
 
-    def start_peers(self, broker: bool = True) -> None:
+    def start_peers(self, broker: bool = True, start_in: float = 0.0) -> None:
+        """``start_in``: seconds of empty road before the video runs (gated starts meanwhile)."""
         for log in (self.io_log, self.board_log):
             log.unlink(missing_ok=True)
-        self._start_rtsp()
+        self._start_rtsp(start_in)
         world = self._spawn([sys.executable, "-m", "scripts.demo_world.world", "--tcp",
                              f"127.0.0.1:{self.ports.modbus}", "--t0", f"{self.t0:.6f}",
                              "--scenario", self.scenario.name], "world", self.io_log)
@@ -113,11 +114,12 @@ class Stack:
         self.procs.append(proc)
         return proc
 
-    def _start_rtsp(self) -> None:
+    def _start_rtsp(self, start_in: float) -> None:
         ready = self.folder / "rtsp.out"
         ready.unlink(missing_ok=True)
         proc = self._spawn([SYSTEM_PYTHON, str(GST_VIDEO), "serve", str(self.video), "--port",
-                            str(self.ports.rtsp), "--path", "front"], "rtsp", ready)
+                            str(self.ports.rtsp), "--path", "front", "--start-in",
+                            str(start_in)], "rtsp", ready)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and proc.proc.poll() is None:
             words = ready.read_text().split() if ready.exists() else []
@@ -132,9 +134,9 @@ class Stack:
         self.gated = Gated(self.config).start(wait=wait)
         return self.gated
 
-    def video_position(self) -> float:
-        """Seconds into the (looping) video now."""
-        return (time.monotonic() - self.t0) % self.scenario.duration_s
+    def video_time(self) -> float:
+        """Seconds since the video started (negative before; it loops every duration_s)."""
+        return time.monotonic() - self.t0
 
     def stop(self) -> None:
         """gated first (it leaves the barrier safe), then every peer, newest first."""
