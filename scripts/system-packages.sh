@@ -39,16 +39,28 @@ system_packages() {
     fi
 }
 
+# Run a noisy command quietly: its output is shown only if it fails.
+_quietly() {
+    local log
+    log=$(mktemp)
+    if ! "$@" >"$log" 2>&1; then
+        cat "$log" >&2
+        rm -f "$log"
+        return 1
+    fi
+    rm -f "$log"
+}
+
 # A virtual environment in .venv with gated installed (extras: "", "demo" or "test").
 python_env() {
     local extras="$1"
     if [ ! -x .venv/bin/python ]; then
         python3 -m venv .venv
     fi
-    .venv/bin/python -m pip install -q --upgrade pip >/dev/null
+    _quietly .venv/bin/python -m pip install -q --upgrade pip
     if [ -n "$extras" ]; then
-        .venv/bin/python -m pip install -q -e ".[$extras]"
+        _quietly .venv/bin/python -m pip install -q -e ".[$extras]"
     else
-        .venv/bin/python -m pip install -q -e .
+        _quietly .venv/bin/python -m pip install -q -e .
     fi
 }

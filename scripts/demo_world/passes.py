@@ -20,8 +20,10 @@ from .scenario import Scenario, Vehicle
 SITE = "huu-nghi"
 ISSUED = 1767225600  # 2026-01-01T00:00:00Z
 EXPIRES = ISSUED + 10 * 365 * 86400
-#: The declared truck whose pass another driver shows (qr = "other").
-OTHER_PLATE = "29C12345"
+#: Pass ids in config/demo.toml: the QR truck's own pass (multi-use, so the looping video
+#: is granted every time: a signed pass the store does not know is single-use), and the
+#: declared truck's pass that another driver shows (qr = "other").
+QR_PASS, OTHER_PASS, OTHER_PLATE = "P-2026-000125", "P-2026-000123", "29C12345"
 
 
 def load_key(folder: Path) -> Ed25519PrivateKey:
@@ -51,13 +53,13 @@ def qr_text(vehicle: Vehicle, key: Ed25519PrivateKey) -> str | None:
     """What the driver of ``vehicle`` shows, or None."""
     plate = plates.normalise("".join(vehicle.lines))
     if vehicle.qr == "valid":
-        return _signed(key, f"P-QR-{plate}", plate)
+        return _signed(key, QR_PASS, plate)
     if vehicle.qr == "other":
-        return _signed(key, f"P-QR-{OTHER_PLATE}", OTHER_PLATE)
+        return _signed(key, OTHER_PASS, OTHER_PLATE)
     if vehicle.qr == "forged":  # same kid as the trusted key, signed by another key
         kid = m.keys_entry(key)["kid"]
         forger = Ed25519PrivateKey.from_private_bytes(hashlib.sha256(b"forger").digest())
-        return _signed(forger, f"P-QR-{plate}", plate, kid=kid)
+        return _signed(forger, "P-2026-000999", plate, kid=kid)
     return None
 
 

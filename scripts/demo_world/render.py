@@ -19,6 +19,7 @@ import numpy as np
 from gated.qr.encode import bitmap
 from scripts.anpr import plate_render
 from scripts.anpr.plate_text import PlateText
+from tests.io.peers import DIE_WITH_PARENT
 
 from .scenario import FPS, HEIGHT, HORIZON_Y, WIDTH, Pose, Scenario, Vehicle
 
@@ -128,9 +129,10 @@ def render(scenario: Scenario, qr_texts: list[str | None], folder: Path) -> Path
         return out
     folder.mkdir(parents=True, exist_ok=True)
     partial = out.with_suffix(".partial")
-    enc = subprocess.Popen([SYSTEM_PYTHON, str(GST_VIDEO), "encode", str(partial),
-                            "--width", str(WIDTH), "--height", str(HEIGHT), "--fps", str(FPS)],
-                           stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=False)
+    enc = subprocess.Popen([*DIE_WITH_PARENT, SYSTEM_PYTHON, str(GST_VIDEO), "encode",
+                            str(partial), "--width", str(WIDTH), "--height", str(HEIGHT),
+                            "--fps", str(FPS)], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                           start_new_session=True)  # Ctrl-C is the demo's to handle
     assert enc.stdin is not None
     try:
         for frame in frames(scenario, qr_texts):
@@ -138,6 +140,9 @@ def render(scenario: Scenario, qr_texts: list[str | None], folder: Path) -> Path
         enc.stdin.close()
         if enc.wait(120) != 0:
             raise RuntimeError("the H.264 encoder failed")
+    except BrokenPipeError:
+        raise RuntimeError(f"the H.264 encoder ({GST_VIDEO.name}) stopped; is GStreamer's "
+                           "x264enc installed (gstreamer1.0-plugins-ugly)?") from None
     finally:
         if enc.poll() is None:
             enc.kill()

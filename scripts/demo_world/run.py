@@ -49,8 +49,8 @@ def run(scenario: str, ports: Ports) -> int:
     stack = Stack(FOLDER, SCENARIOS[scenario], ports)
     signal.signal(signal.SIGTERM, _raise_stop)
     try:
-        print("preparing the demo video (rendered once, then cached in var/demo/) ...",
-              flush=True)
+        print("preparing the demo video (the first run renders it: 1-2 minutes; then cached"
+              " in var/demo/) ...", flush=True)
         stack.prepare()
         stack.start_peers(start_in=START_IN_S)
         stack.start_gated()

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.daemon.gated_proc import Gated
-from tests.io.peers import DIE_WITH_PARENT, Process, PtyPair, free_port
+from tests.io.peers import Process, PtyPair, free_port
 from tests.sync.peers import Broker
 
 from . import passes
@@ -149,6 +149,3 @@ class Stack:
                 proc.proc.stdin.close()
             proc.stop()
         self.procs.clear()
-
-
-__all__ = ["DIE_WITH_PARENT", "Ports", "Stack", "lane_config"]
