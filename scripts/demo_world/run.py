@@ -47,7 +47,8 @@ def _banner(stack: Stack, started: float) -> None:
 def run(scenario: str, ports: Ports) -> int:
     started = time.monotonic()
     stack = Stack(FOLDER, SCENARIOS[scenario], ports)
-    signal.signal(signal.SIGTERM, _raise_stop)
+    for sig in (signal.SIGINT, signal.SIGTERM):  # also when started with SIGINT ignored
+        signal.signal(sig, _raise_stop)
     try:
         print("preparing the demo video (the first run renders it: 1-2 minutes; then cached"
               " in var/demo/) ...", flush=True)
@@ -69,7 +70,8 @@ def run(scenario: str, ports: Ports) -> int:
         print(f"demo: cannot run: {exc}", file=sys.stderr)
         return 1
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not skip cleanup
+        for sig in (signal.SIGINT, signal.SIGTERM):  # a second Ctrl-C must not skip cleanup
+            signal.signal(sig, signal.SIG_IGN)
         stack.stop()
         print("demo stopped: no process left behind.", flush=True)
 

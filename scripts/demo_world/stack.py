@@ -131,7 +131,7 @@ class Stack:
 
     # ------------------------------------------------------------------ gated
     def start_gated(self, wait: bool = True) -> Gated:
-        self.gated = Gated(self.config).start(wait=wait)
+        self.gated = Gated(self.config, own_session=True).start(wait=wait)
         return self.gated
 
     def video_time(self) -> float:
