@@ -20,12 +20,13 @@ import struct
 import sys
 import threading
 import time
+from pathlib import Path
 
 import gi
 
 gi.require_version("Gst", "1.0")
 gi.require_version("GstRtspServer", "1.0")
-from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+from gi.repository import GLib, Gst, GstRtspServer
 
 
 def encode(args) -> int:
@@ -53,7 +54,7 @@ def encode(args) -> int:
 
 
 def read_units(path: str) -> list[bytes]:
-    units, blob, pos = [], open(path, "rb").read(), 0
+    units, blob, pos = [], Path(path).read_bytes(), 0
     while pos + 4 <= len(blob):
         (n,) = struct.unpack_from(">I", blob, pos)
         units.append(blob[pos + 4 : pos + 4 + n])

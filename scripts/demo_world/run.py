@@ -11,7 +11,6 @@ import argparse
 import signal
 import sys
 import time
-from pathlib import Path
 
 from .console import BOLD, RESET, Console
 from .scenario import SCENARIOS

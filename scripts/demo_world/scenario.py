@@ -166,7 +166,7 @@ class Scenario:
 
     @property
     def frames(self) -> int:
-        return int(round(self.duration_s * FPS))
+        return round(self.duration_s * FPS)
 
     def _at(self, t: float) -> tuple[int, Segment, float] | None:
         """The segment playing ``t`` seconds into the video (before it starts: none)."""
@@ -206,7 +206,8 @@ DEMO = Scenario("demo", (
     _v("declared VN truck", ["29C-123.45"], "vn1"),
     _v("unknown VN truck (2-line plate)", ["51D-", "678.90"], "vn2car",
        drives_through=False, colour=(30, 30, 150)),
-    _v("CN truck with a signed QR pass", ["桂A·12345"], "cn1", qr="valid", colour=(150, 150, 150)),
+    _v("CN truck with a signed QR pass", ["桂A·12345"], "cn1", qr="valid",
+       colour=(150, 150, 150)),
     _v("CN trailer unit, declared", ["桂·B", "2468挂"], "cn_trailer", trailer=True,
        colour=(60, 140, 60)),
     _v("VN truck with a forged QR", ["15H-543.21"], "vn1", qr="forged", drives_through=False,

@@ -37,7 +37,8 @@ CLEAR_DELAY_S = 2.0  # config/demo.toml [timing]
 
 @pytest.fixture(scope="module")
 def lane(tmp_path_factory):
-    stack = Stack(tmp_path_factory.mktemp("e2e"), E2E, Ports.free(), cache=ROOT / "var" / "e2e-cache")
+    stack = Stack(tmp_path_factory.mktemp("e2e"), E2E, Ports.free(),
+                  cache=ROOT / "var" / "e2e-cache")
     stack.prepare()
     central = None
     try:
@@ -56,7 +57,8 @@ def lane(tmp_path_factory):
 
 
 def by_plate(events: list[dict], plate: str, type_: str = "passage.decided") -> list[dict]:
-    return [e for e in events if e["type"] == type_ and (e.get("vehicle") or {}).get("plate") == plate]
+    return [e for e in events
+            if e["type"] == type_ and (e.get("vehicle") or {}).get("plate") == plate]
 
 
 def last_decision(events: list[dict], plate: str) -> dict:
