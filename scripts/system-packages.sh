@@ -9,9 +9,9 @@ BASE_PACKAGES=(python3 python3-venv python3-pip libzbar0 ca-certificates)
 FONT_PACKAGES=(fonts-dejavu-core fonts-dejavu-extra fonts-liberation fonts-roboto-unhinted
                fonts-freefont-ttf fonts-wqy-zenhei fonts-wqy-microhei fonts-noto-cjk)
 # GStreamer's RTSP server and x264 (run by Debian's python3): live cameras for tests and
-# the demo, which also encodes its video with it.
+# the demo, which also encodes its video with it (-bad: h264parse, for the pre-encoded video).
 RTSP_PACKAGES=(python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base
-               gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly)
+               gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly)
 # The demo lane's peers: camera, fonts, serial pty (socat; setpriv is util-linux, in the
 # base system). mosquitto is optional for the demo: used when installed, else it runs offline.
 DEMO_PACKAGES=("${BASE_PACKAGES[@]}" socat "${RTSP_PACKAGES[@]}" "${FONT_PACKAGES[@]}")

@@ -11,7 +11,7 @@ so the video position is a pure function of the clock and the demo world can fol
 It prints ``READY <url> t0=<t0> frames=<N>`` once listening. A client (re)connecting
 starts at the next keyframe.
 Debian packages: python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base
-gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly.
+gstreamer1.0-plugins-good gstreamer1.0-plugins-bad (h264parse) gstreamer1.0-plugins-ugly (x264).
 """
 
 import argparse
