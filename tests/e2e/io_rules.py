@@ -18,16 +18,21 @@ from pathlib import Path
 INPUTS = ("presence", "safety", "open_limit", "closed_limit")
 
 
-def load(path: Path) -> list[dict]:
+def load_all(path: Path) -> list[dict]:
+    """Every JSON line of the log (vehicles, inputs, outputs), in file order."""
     out = []
     for line in path.read_text(errors="replace").splitlines():
         try:
-            msg = json.loads(line)
+            out.append(json.loads(line))
         except ValueError:
             continue
-        if msg.get("event") in ("input", "output"):
-            out.append(msg)
-    return sorted(out, key=lambda m: m["t"])
+    return out
+
+
+def load(path: Path) -> list[dict]:
+    """The input and output changes, in time order."""
+    wire = [m for m in load_all(path) if m.get("event") in ("input", "output")]
+    return sorted(wire, key=lambda m: m["t"])
 
 
 def violations(log: list[dict], clear_delay_s: float) -> list[str]:

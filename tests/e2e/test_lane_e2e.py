@@ -18,6 +18,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from gated.core.plates import normalise
+from gated.core.timefmt import parse_rfc3339
 from scripts.anpr.rtsp_peer import gstreamer_available
 from scripts.demo_world.scenario import E2E
 from scripts.demo_world.stack import ROOT, Ports, Stack
@@ -62,12 +64,12 @@ def lane(tmp_path_factory):
 def send_stale_open(stack: Stack, central: Central) -> dict:
     """A ``barrier.open`` past its ``expires_at``: the reply, and the coils driven meanwhile."""
     central.wait_message("status", lambda m: m.get("online") is True, timeout=60)
-    mark = len(io_rules.load(stack.io_log))
+    mark = len(io_rules.load_all(stack.io_log))
     stale = command("barrier.open", {"reason": "truck 29C-123.45, pass printed"}, ttl=-30)
     central.send("cmd/req", stale)
     res = result_of(central, stale["id"])
     time.sleep(1.0)  # an executed open would pulse the open contact well within this
-    after = io_rules.load(stack.io_log)[mark:]
+    after = io_rules.load_all(stack.io_log)[mark:]
     return {"command": stale, "result": res, "io": after,
             "before_first_truck": not any(m.get("event") == "vehicle" for m in after)
             and stack.video_time() < E2E.lead_in_s}
@@ -82,6 +84,30 @@ def last_decision(events: list[dict], plate: str) -> dict:
     found = by_plate(events, plate)
     assert found, f"no decision for {plate}: {[e['type'] for e in events]}"
     return found[-1]["decision"]
+
+
+def decision_delays(lane) -> dict[str, float | None]:
+    """Per truck of the first loop: seconds from its first frame to the lane's first decision."""
+    wall_minus_mono = time.time() - time.monotonic()
+    arrived = {}
+    for m in io_rules.load_all(lane.stack.io_log):
+        if m.get("event") == "vehicle" and m["index"] not in arrived:
+            arrived[m["index"]] = m["t"] + wall_minus_mono
+    events = lane.gated.events()
+    out = {}
+    for i, vehicle in enumerate(E2E.vehicles):
+        plate = normalise("".join(vehicle.lines))
+        decided = [parse_rfc3339(e["ts"]) for e in by_plate(events, plate)]
+        out[plate] = round(decided[0] - arrived[i], 2) if decided and i in arrived else None
+    return out
+
+
+def test_lane_kept_up_with_the_video(lane):
+    """Each truck decided before it leaves the stop line: else the other tests say little
+    (the lane fell behind the pictures: on this machine, only ever under heavy foreign load)."""
+    limit = E2E.timing.approach_s + E2E.timing.dwell_s
+    delays = decision_delays(lane)
+    assert all(d is not None and d < limit for d in delays.values()), delays
 
 
 def test_declared_truck_is_granted_and_passes(lane):
@@ -136,7 +162,8 @@ def test_stale_central_open_is_refused(lane):
     assert stale["before_first_truck"], "inconclusive: the lane took too long to go online"
     res = stale["result"]
     assert res["ok"] is False and res["error"]["code"] == "expired"
-    opened = [m for m in stale["io"] if m["event"] == "output" and m["name"] == "barrier_open"]
+    opened = [m for m in stale["io"]
+              if m.get("event") == "output" and m["name"] == "barrier_open"]
     assert not opened, "the barrier opened after a stale command"
     assert not [e for e in g.events() if stale["command"]["id"] in json.dumps(e)]
 
