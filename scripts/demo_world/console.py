@@ -1,8 +1,9 @@
 """The demo's live view: one readable line per thing that happens at the lane.
 
-It merges three real sources: the lane's events (gated's control socket, ``events``
-after the last seq seen), the I/O module's log (what the world drove on the loops, what
-gated wrote on the coils, the limit switches) and the message board's frames.
+It merges four real sources: the lane's events (gated's control socket, ``events``
+after the last seq seen), gated's JSON log (ANPR votes, QR codes seen at the cab window),
+the I/O module's log (what the world drove on the loops, what gated wrote on the coils,
+the limit switches) and the message board's frames.
 """
 
 from __future__ import annotations
@@ -92,6 +93,26 @@ def describe_io(e: dict) -> str | None:
     return None
 
 
+class LogView:
+    """ANPR votes and QR scans from gated's log; a QR held in view is shown once."""
+
+    def __init__(self, quiet_s: float = 15.0) -> None:
+        self.quiet_s = quiet_s
+        self.seen: dict[str, float] = {}
+
+    def describe(self, e: dict) -> str | None:
+        if e.get("event") == "anpr.voted":
+            return f"{GREY}  anpr voted {e.get('plate')} ({e.get('status')}, confidence " \
+                   f"{e.get('confidence')}, {e.get('reads')} reads, " \
+                   f"{e.get('decision_ms')} ms after the first read){RESET}"
+        if e.get("event") == "qr.scanned":
+            text, now = str(e.get("text")), time.monotonic()
+            fresh = now - self.seen.get(text, float("-inf")) > self.quiet_s
+            self.seen[text] = now
+            return f"{GREY}  qr   cab window: {text[:40]}…{RESET}" if fresh else None
+        return None
+
+
 def describe_board(e: dict) -> str | None:
     if e.get("event") == "frame" and e.get("text"):
         return f"{GREY}  board «{e['text']}»{RESET}"
@@ -99,9 +120,11 @@ def describe_board(e: dict) -> str | None:
 
 
 class Console:
-    def __init__(self, socket: Path, io_log: Path, board_log: Path, out=print) -> None:
+    def __init__(self, socket: Path, io_log: Path, board_log: Path, gated_log: Path,
+                 out=print) -> None:
         self.client = Client(socket, timeout=5)
         self.io, self.board = Tail(io_log), Tail(board_log)
+        self.log, self.log_view = Tail(gated_log), LogView()
         self.after: int | None = None  # the last seq shown; None: skip earlier runs' events
         self.out = out
 
@@ -110,6 +133,8 @@ class Console:
             self._show(describe_io(e))
         for e in self.board.lines():
             self._show(describe_board(e))
+        for e in self.log.lines():
+            self._show(self.log_view.describe(e))
         try:
             if self.after is None:
                 last = self.client.call("events", limit=1)

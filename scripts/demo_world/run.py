@@ -55,7 +55,7 @@ def run(scenario: str, ports: Ports) -> int:
         stack.start_peers(start_in=START_IN_S)
         stack.start_gated()
         _banner(stack, started)
-        console = Console(stack.gated.socket, stack.io_log, stack.board_log,
+        console = Console(stack.gated.socket, stack.io_log, stack.board_log, stack.gated.log,
                           out=lambda line: print(line, flush=True))
         while stack.gated.proc.poll() is None:
             console.poll()

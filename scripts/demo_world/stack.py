@@ -131,6 +131,9 @@ class Stack:
 
     # ------------------------------------------------------------------ gated
     def start_gated(self, wait: bool = True) -> Gated:
+        log = self.folder / "gated.log"
+        if log.exists():  # this run's log starts empty; the previous one is kept as .1
+            log.replace(log.with_suffix(".log.1"))
         self.gated = Gated(self.config, own_session=True).start(wait=wait)
         return self.gated
 
