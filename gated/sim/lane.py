@@ -1,4 +1,4 @@
-"""The simulated lane behind ``config/demo.toml``: vehicles, loops and barrier physics.
+"""The simulated lane behind ``config/demo-sim.toml``: vehicles, loops and barrier physics.
 
 It plays the outside world against the real runtime: a :class:`FakeIo` whose loops follow
 scripted vehicles and whose limit switches follow the barrier outputs, and an ANPR stand-in

@@ -108,6 +108,8 @@ class MqttUplink:
         """Bus listener: a new event was committed (or buffered)."""
         if event.get("seq") is not None:
             self.pump.notify()
+            if event.get("images"):  # stored before the event that names them: send now,
+                self.images.wake.set()  # not at the pump's next 30 s poll
         if event.get("type") == "lane.mode_changed":
             try:  # called from the lane's runtime: must never raise into it
                 self._publish(self.topics.status, self._birth(), retain=True)

@@ -39,8 +39,11 @@ def test_example_is_valid_and_documents_every_key():
         assert leaf in keys or dotted in sections, f"{dotted} is not documented in {EXAMPLE.name}"
 
 
-def test_demo_config_is_valid():
-    assert load_config(ROOT / "config" / "demo.toml").config.sim is not None
+def test_demo_configs_are_valid():
+    assert load_config(ROOT / "config" / "demo-sim.toml").config.sim.vehicles
+    demo = load_config(ROOT / "config" / "demo.toml").config
+    assert demo.io.driver == "modbus" and demo.cameras[0].driver == "rtsp"
+    assert demo.qr.camera == demo.cameras[0].name and demo.sim.passes
 
 
 def _run(*args):

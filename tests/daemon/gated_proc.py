@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from gated.control.client import Client, NotRunning
+from tests.io.peers import DIE_WITH_PARENT
 
 FAST_TIMING = """
 [timing]
@@ -70,8 +71,11 @@ def gatectl(*args: str, check: bool = False, timeout: float = 20) -> subprocess.
 
 
 class Gated:
-    def __init__(self, config: Path, env: dict | None = None) -> None:
+    def __init__(self, config: Path, env: dict | None = None, own_session: bool = False) -> None:
+        """``own_session``: out of the caller's process group (a terminal's Ctrl-C is the
+        caller's to handle) and killed if the caller dies (setpriv --pdeathsig)."""
         self.config = config
+        self.own_session = own_session
         self.socket = config.parent / "control.sock"
         self.log = config.parent / "gated.log"
         self.env = {**os.environ, **(env or {})}
@@ -79,8 +83,10 @@ class Gated:
 
     def start(self, wait: bool = True) -> Gated:
         logf = open(self.log, "ab")
-        self.proc = subprocess.Popen([*gated_cmd(), "--config", str(self.config)],
-                                     stdout=logf, stderr=subprocess.STDOUT, env=self.env)
+        prefix = DIE_WITH_PARENT if self.own_session else []
+        self.proc = subprocess.Popen([*prefix, *gated_cmd(), "--config", str(self.config)],
+                                     stdout=logf, stderr=subprocess.STDOUT, env=self.env,
+                                     start_new_session=self.own_session)
         logf.close()
         if wait:
             self.wait_ready()

@@ -160,7 +160,7 @@ def test_hostile_text_is_escaped_in_the_explanation(
 
 
 def test_lane_comes_from_the_config_file(capsys: pytest.CaptureFixture[str]) -> None:
-    demo = Path(__file__).resolve().parents[2] / "config" / "demo.toml"
+    demo = Path(__file__).resolve().parents[2] / "config" / "demo-sim.toml"
     assert main(["pass", "verify", "GPR:P-404", "--config", str(demo), "--json"]) == 1
     assert json.loads(capsys.readouterr().out)["reason"] == "unknown_pass"
 
