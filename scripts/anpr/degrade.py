@@ -126,7 +126,7 @@ def tiny_aligned(img: np.ndarray, rng: random.Random) -> np.ndarray:
     th = max(12, int(round(tw / rng.uniform(3.4, 4.3))))
     small = cv2.resize(img, (tw, th), interpolation=cv2.INTER_AREA)
     if rng.random() < 0.85:
-        small = cv2.GaussianBlur(small, (0, 0), rng.uniform(0.35, 1.1))
+        small = cv2.GaussianBlur(small, (0, 0), rng.uniform(0.3, 0.9))
     noise = np.random.default_rng(rng.randrange(2**32)).normal(0, rng.uniform(0, 6), small.shape)
     small = np.clip(small.astype(np.float32) + noise, 0, 255).astype(np.uint8)
     return _jpeg(small, rng.randint(30, 95))

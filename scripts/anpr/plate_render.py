@@ -121,7 +121,7 @@ def _mask(ch: str, fonts: tuple[str, str], rng: random.Random) -> np.ndarray:
     if ord(ch) <= 127:
         return glyph(fonts[0], ch)
     mask = glyph(fonts[1], ch)
-    bold = rng.choice((0, 0, 3, 5, 7))
+    bold = rng.choice((0, 0, 0, 3, 5))
     return cv2.dilate(mask, np.ones((bold, bold), np.uint8)) if bold else mask
 
 
