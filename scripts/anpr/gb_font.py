@@ -84,17 +84,26 @@ STROKES: dict[str, list[list[tuple[float, float]]]] = {
     "Z": [[(5, 5), (40, 5), (5, 85), (40, 85)]],
 }
 
+#: Vietnamese plates use the same kind of lettering, but ``1`` has a flag and ``4`` is open
+#: (its stem starts below the top of the diagonal).
+VN_STROKES = {
+    "1": [[(9, 20), (24, 5), (24, 85)]],
+    "4": [[(25, 5), (5, 62), (41, 62)], [(31, 34), (31, 85)]],
+}
+
 #: Stroke weights (x STROKE) the renderer picks from.
 WEIGHTS = (0.75, 0.9, 1.0, 1.15)
 
 
 @functools.lru_cache(maxsize=512)
-def glyph(char: str, weight: float = 1.0) -> np.ndarray:
-    """Ink mask (uint8 0..255) of ``char`` cropped to its ink box, like ``glyphs.glyph``."""
+def glyph(char: str, weight: float = 1.0, style: str = "cn") -> np.ndarray:
+    """Ink mask (uint8 0..255) of ``char`` cropped to its ink box, like ``glyphs.glyph``;
+    ``style`` "vn" takes the Vietnamese ``1`` and ``4``."""
     s = _PX_PER_MM
     img = np.zeros((int(CELL_H * s) + 8 * s, int(CELL_W * s) + 8 * s), np.uint8)
     thick = max(1, int(round(STROKE * weight * s)))
-    for stroke in STROKES[char]:
+    strokes = VN_STROKES.get(char, STROKES[char]) if style == "vn" else STROKES[char]
+    for stroke in strokes:
         pts = np.array([[(x + 4) * s, (y + 4) * s] for x, y in stroke], np.int32)
         cv2.polylines(img, [pts], False, 255, thick, cv2.LINE_AA)
     ys, xs = np.nonzero(img > 40)

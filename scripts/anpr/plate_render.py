@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .glyphs import CJK_FONTS, LATIN_FONTS, STROKE_FONTS, available, glyph
+from .glyphs import CJK_FONTS, LATIN_FONTS, STROKE_FONTS, STROKE_FONTS_VN, available, glyph
 from .plate_text import PlateText
 
 
@@ -58,8 +58,8 @@ COLOURS = {
 }
 
 #: Share of plates whose letters and digits use the stroke-drawn plate font (``gb_font``):
-#: the real Chinese plate typeface, and close to the Vietnamese one.
-STROKE_FONT_SHARE = {"vn1": 0.2, "vn2moto": 0.2, "vn2car": 0.2}
+#: the real Chinese plate typeface, and (with its open 4 and flagged 1) the Vietnamese one.
+STROKE_FONT_SHARE = {"vn1": 0.3, "vn2moto": 0.35, "vn2car": 0.3}
 STROKE_FONT_SHARE_CN = 0.6
 
 _SEPARATORS = {"-": (0.3, 0.09), ".": (0.18, 0.1), "·": (0.22, 0.11)}  # width, size (x h)
@@ -127,7 +127,8 @@ def _mask(ch: str, fonts: tuple[str, str], rng: random.Random) -> np.ndarray:
 
 def _fonts(kind: str, rng: random.Random) -> tuple[str, str]:
     share = STROKE_FONT_SHARE.get(kind, STROKE_FONT_SHARE_CN)
-    latin = rng.choice(STROKE_FONTS) if rng.random() < share else rng.choice(available(LATIN_FONTS))
+    stroke = STROKE_FONTS_VN if kind.startswith("vn") else STROKE_FONTS
+    latin = rng.choice(stroke) if rng.random() < share else rng.choice(available(LATIN_FONTS))
     return latin, rng.choice(available(CJK_FONTS))
 
 
