@@ -11,6 +11,7 @@ detection recall where boxes are labelled.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import time
@@ -58,8 +59,17 @@ class CachedPeer:
         self._engine = self._engine or Peer()
         return self._engine
 
-    def result(self, s, compute) -> dict:
+    @staticmethod
+    def key(s) -> str:
+        """Set name and size; rendered sets also a hash of their labels, which changes
+        whenever the renderer does (so stale peer results are never reused)."""
         key = f"{s.name}:{len(s.labels)}"
+        if s.name.startswith("rendered"):
+            key += ":" + hashlib.sha1("\n".join(map(str, s.labels)).encode()).hexdigest()[:10]
+        return key
+
+    def result(self, s, compute) -> dict:
+        key = self.key(s)
         if key not in self.cache:
             self.cache[key] = compute()
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -106,7 +116,7 @@ def main() -> None:
     ap.add_argument("--rendered-per-kind", type=int, default=300)
     ap.add_argument("--json", type=Path)
     ap.add_argument("--failures", type=Path, help="write misread files per set here")
-    ap.add_argument("--peer-cache", type=Path, default=Path("/work/cache/anpr/peer_results.json"),
+    ap.add_argument("--peer-cache", type=Path, default=Path("/work/cache/anpr/peer_results_r3.json"),
                     help="peer results are reused from here (the peer does not change)")
     args = ap.parse_args()
     reader = AnprReader(args.models)

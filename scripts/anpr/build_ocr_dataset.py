@@ -20,13 +20,16 @@ from .ocr_samples import IMG_H, IMG_W, sample
 from .plate_text import KINDS
 
 
-def render_shard(seed: int, n: int, kind: str | None = None) -> tuple[np.ndarray, list[str]]:
+def render_shard(seed: int, n: int, kind: str | None = None, cn1_share: float = 0.0
+                 ) -> tuple[np.ndarray, list[str]]:
+    """``n`` samples of ``kind`` (None: the usual mix, plus ``cn1_share`` extra cn1)."""
     rng = random.Random(seed)
     np.random.seed(seed % 2**32)
     images = np.empty((n, IMG_H, IMG_W), np.uint8)
     labels = []
     for i in range(n):
-        images[i], label = sample(rng, kind)
+        k = "cn1" if kind is None and rng.random() < cn1_share else kind
+        images[i], label = sample(rng, k)
         labels.append(label)
     return images, labels
 
@@ -53,6 +56,7 @@ def main() -> None:
     ap.add_argument("--per-shard", type=int, default=10_000)
     ap.add_argument("--val", type=int, default=4_000)
     ap.add_argument("--test-per-kind", type=int, default=500)
+    ap.add_argument("--cn1-share", type=float, default=0.0, help="extra share of cn1 plates")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     if not (args.out / "val.npz").exists():
@@ -63,7 +67,7 @@ def main() -> None:
         if path.exists():
             continue
         t = time.time()
-        save(path, *render_shard(1000 + i, args.per_shard))
+        save(path, *render_shard(1000 + i, args.per_shard, cn1_share=args.cn1_share))
         print(f"{path.name} {args.per_shard} samples in {time.time() - t:.0f} s", flush=True)
 
 

@@ -117,3 +117,16 @@ def sensor(img: np.ndarray, rng: random.Random, target_w: int) -> np.ndarray:
         small = cv2.resize(small, (int(tw * f), int(th * f)), interpolation=interp)
         small = _jpeg(small, rng.randint(60, 95))
     return small
+
+
+def tiny_aligned(img: np.ndarray, rng: random.Random) -> np.ndarray:
+    """A plate crop as small aligned datasets keep it (e.g. 94x24): squeezed to ~4:1,
+    shrunk to 70-140 px wide, blurred, noisy and JPEG-compressed."""
+    tw = rng.randint(70, 140)
+    th = max(12, int(round(tw / rng.uniform(3.4, 4.3))))
+    small = cv2.resize(img, (tw, th), interpolation=cv2.INTER_AREA)
+    if rng.random() < 0.85:
+        small = cv2.GaussianBlur(small, (0, 0), rng.uniform(0.3, 0.9))
+    noise = np.random.default_rng(rng.randrange(2**32)).normal(0, rng.uniform(0, 6), small.shape)
+    small = np.clip(small.astype(np.float32) + noise, 0, 255).astype(np.uint8)
+    return _jpeg(small, rng.randint(30, 95))

@@ -2,7 +2,8 @@
 
 Plate fonts are tall, condensed and evenly stroked; no Debian font is one, so each glyph
 is cut to its ink box and stretched into the plate's character cell. That turns ordinary
-sans fonts into plausible plate lettering, and many fonts give the OCR variety.
+sans fonts into plausible plate lettering, and many fonts give the OCR variety. The
+pseudo-fonts ``stroke:<weight>:<cn|vn>`` are the stroke-drawn Chinese plate font (``gb_font.py``).
 
 Debian packages: fonts-dejavu-core fonts-dejavu-extra fonts-liberation
 fonts-roboto-unhinted fonts-freefont-ttf fonts-wqy-zenhei fonts-wqy-microhei fonts-noto-cjk.
@@ -15,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
+
+from . import gb_font
 
 FONT_ROOT = Path("/usr/share/fonts")
 
@@ -42,6 +45,10 @@ CJK_FONTS = (
     "opentype/noto/NotoSansCJK-Regular.ttc",
 )
 
+#: The stroke-drawn plate font (``gb_font``), one pseudo-path per stroke weight and style.
+STROKE_FONTS = tuple(f"stroke:{w}:cn" for w in gb_font.WEIGHTS)
+STROKE_FONTS_VN = tuple(f"stroke:{w}:vn" for w in gb_font.WEIGHTS)
+
 _RENDER_PX = 96
 
 
@@ -55,6 +62,9 @@ def available(fonts: tuple[str, ...]) -> list[str]:
 @functools.lru_cache(maxsize=4096)
 def glyph(font_path: str, char: str) -> np.ndarray:
     """Ink mask (uint8 0..255) of ``char``, cropped to its ink box."""
+    if font_path.startswith("stroke:"):
+        _, weight, style = font_path.split(":")
+        return gb_font.glyph(char, float(weight), style)
     font = ImageFont.truetype(font_path, _RENDER_PX)
     img = Image.new("L", (_RENDER_PX * 2, _RENDER_PX * 2), 0)
     ImageDraw.Draw(img).text((_RENDER_PX // 4, _RENDER_PX // 4), char, fill=255, font=font)

@@ -49,19 +49,37 @@ def _target_width(rng: random.Random, kind: str) -> int:
     return int(math.exp(rng.uniform(math.log(lo), math.log(hi))))
 
 
-def photometric(img: np.ndarray, rng: random.Random) -> np.ndarray:
-    """Colour crop in, grey crop out: light, IR or night, then the sensor."""
+def photometric(img: np.ndarray, rng: random.Random, dark: bool = True) -> np.ndarray:
+    """Colour crop in, grey crop out: light, IR or night (when ``dark``), then the sensor."""
     img = degrade.lighting(img, rng)
-    grey = degrade.to_grey(img, rng, ir=rng.random() < 0.12)
-    if rng.random() < 0.1:
+    grey = degrade.to_grey(img, rng, ir=dark and rng.random() < 0.12)
+    if dark and rng.random() < 0.1:
         grey = degrade.night(grey, rng)
     return grey
+
+
+#: Share of one-line plates rendered as small aligned crops (plate edge = crop edge, ~94x24).
+TINY_ALIGNED = {"cn1": 0.35, "cn_nev": 0.2, "vn1": 0.15}
+
+
+def tiny_aligned_crop(plate: np.ndarray, rng: random.Random) -> np.ndarray:
+    """Nearly frontal plate cut at (or just inside/outside) its edges, then ``tiny_aligned``."""
+    scene, quad = warp_into_context(plate, rng, strength=rng.uniform(0.1, 0.8))
+    (x1, y1), (x2, y2) = quad.min(axis=0), quad.max(axis=0)
+    w, h = x2 - x1, y2 - y1
+    m = [rng.uniform(-0.03, 0.03), rng.uniform(-0.12, 0.02), rng.uniform(-0.03, 0.03), rng.uniform(-0.12, 0.02)]
+    box = (int(x1 - m[0] * w), int(y1 - m[1] * h), int(x2 + m[2] * w), int(y2 + m[3] * h))
+    grey = photometric(scene[max(0, box[1]) : box[3], max(0, box[0]) : box[2]], rng, dark=False)
+    return degrade.tiny_aligned(grey, rng)
 
 
 def sample(rng: random.Random, kind: str | None = None) -> tuple[np.ndarray, str]:
     """One (IMG_H x IMG_W grey uint8, normalised label) training sample."""
     text = plate_text.sample(rng, kind)
     plate = plate_render.render(text, rng, scale=rng.uniform(0.8, 1.3))
+    if rng.random() < TINY_ALIGNED.get(text.kind, 0.0):
+        grey = tiny_aligned_crop(plate, rng)
+        return cv2.resize(grey, (IMG_W, IMG_H), interpolation=cv2.INTER_LINEAR), text.label
     scene, quad = warp_into_context(plate, rng, strength=rng.choice((0.5, 1.0, 1.0, 2.0)))
     x1, y1, x2, y2 = crop_box(quad, rng, scene.shape)
     grey = photometric(scene[y1:y2, x1:x2], rng)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .glyphs import CJK_FONTS, LATIN_FONTS, available, glyph
+from .glyphs import CJK_FONTS, LATIN_FONTS, STROKE_FONTS, STROKE_FONTS_VN, available, glyph
 from .plate_text import PlateText
 
 
@@ -56,6 +56,11 @@ COLOURS = {
     "cn2": ((YELLOW, 1.0),),
     "cn_trailer": ((YELLOW, 1.0),),
 }
+
+#: Share of plates whose letters and digits use the stroke-drawn plate font (``gb_font``):
+#: the real Chinese plate typeface, and (with its open 4 and flagged 1) the Vietnamese one.
+STROKE_FONT_SHARE = {"vn1": 0.3, "vn2moto": 0.35, "vn2car": 0.3}
+STROKE_FONT_SHARE_CN = 0.6
 
 _SEPARATORS = {"-": (0.3, 0.09), ".": (0.18, 0.1), "·": (0.22, 0.11)}  # width, size (x h)
 
@@ -106,10 +111,25 @@ def _draw_line(ink: np.ndarray, text: str, spec: LineSpec, plate_w: float, s: fl
         if ch in _SEPARATORS:
             _draw_separator(ink, ch, x, spec, s)
         else:
-            font = fonts[1] if ord(ch) > 127 else fonts[0]
             box = (x * s, spec.y * s, w * squeeze * s, spec.h * s)
-            _draw_glyph(ink, glyph(font, ch), box, rng)
+            _draw_glyph(ink, _mask(ch, fonts, rng), box, rng)
         x += (w + spec.gap) * squeeze
+
+
+def _mask(ch: str, fonts: tuple[str, str], rng: random.Random) -> np.ndarray:
+    """Glyph mask; hanzi are often made heavier (plate hanzi are bold, and blur thins them)."""
+    if ord(ch) <= 127:
+        return glyph(fonts[0], ch)
+    mask = glyph(fonts[1], ch)
+    bold = rng.choice((0, 0, 0, 3, 5))
+    return cv2.dilate(mask, np.ones((bold, bold), np.uint8)) if bold else mask
+
+
+def _fonts(kind: str, rng: random.Random) -> tuple[str, str]:
+    share = STROKE_FONT_SHARE.get(kind, STROKE_FONT_SHARE_CN)
+    stroke = STROKE_FONTS_VN if kind.startswith("vn") else STROKE_FONTS
+    latin = rng.choice(stroke) if rng.random() < share else rng.choice(available(LATIN_FONTS))
+    return latin, rng.choice(available(CJK_FONTS))
 
 
 def _background(rng: random.Random, kind: str, size: tuple[int, int], bg: tuple[int, ...]) -> np.ndarray:
@@ -137,7 +157,7 @@ def render(text: PlateText, rng: random.Random, scale: float = 2.0) -> np.ndarra
     bg, fg = _jitter(rng, bg, 18), _jitter(rng, fg, 20)
     size = (int(layout.size[0] * scale), int(layout.size[1] * scale))
     img = _background(rng, text.kind, size, bg)
-    fonts = (rng.choice(available(LATIN_FONTS)), rng.choice(available(CJK_FONTS)))
+    fonts = _fonts(text.kind, rng)
     ink = np.zeros((size[1], size[0]), np.uint8)
     for line, spec in zip(text.lines, layout.lines):
         _draw_line(ink, line, spec, layout.size[0], scale, fonts, rng)
