@@ -87,8 +87,12 @@ def test_peer_frozen_then_thawed(transport, request):
             assert_fault_in_time(seen, t_loss)
             assert "no valid reply" in seen.faults[0][1] or "no reply" in seen.faults[0][1]
             await seen.until(lambda: seen.recovered, what="recovery")
+            # Released contacts are written before energised ones (green off, then red on:
+            # two writes), so wait for both rather than read the state in between.
             await peer.aevent(lambda e: e.get("name") == "green" and not e["value"], mark)
-            assert (await peer.arequest({"op": "state"}))["outputs"]["red"] is True
+            await peer.aevent(lambda e: e.get("name") == "red" and e["value"], mark)
+            outputs = (await peer.arequest({"op": "state"}))["outputs"]
+            assert outputs["red"] is True and outputs["green"] is False
     asyncio.run(main())
 
 
