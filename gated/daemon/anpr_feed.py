@@ -90,9 +90,13 @@ class AnprFeed:
         await self._submit(decided)
 
     def _keep_best(self, frame: Frame, reads: list[PlateRead]) -> None:
+        """Best frame per text; a frame from an earlier vehicle (older than the voter's
+        ``forget_after``) is replaced whatever its confidence."""
+        forget = self.voter.config.forget_after
         for r in reads:
             kept = self._best.get(r.text)
-            if kept is None or r.confidence > kept[1].confidence:
+            if (kept is None or r.confidence > kept[1].confidence
+                    or frame.monotonic - kept[0].monotonic > forget):
                 self._best[r.text] = (frame, r)
             self._best.move_to_end(r.text)
         while len(self._best) > BEST_FRAMES:

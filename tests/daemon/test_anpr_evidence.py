@@ -26,6 +26,14 @@ def test_best_frame_per_text_wins():
     assert f._best["29C12345"][0].index == 2
 
 
+def test_a_frame_from_an_earlier_vehicle_is_replaced():
+    f = feed()
+    later = f.voter.config.forget_after + 1
+    f._keep_best(frame(0), [PlateRead("29C12345", 0.99, (0, 0, 2, 2))])
+    f._keep_best(frame(int(later) + 1), [PlateRead("29C12345", 0.6, (0, 0, 2, 2))])
+    assert f._best["29C12345"][0].index == int(later) + 1
+
+
 def test_kept_frames_are_bounded_oldest_text_first():
     f = feed()
     for i in range(BEST_FRAMES + 5):
