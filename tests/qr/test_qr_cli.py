@@ -24,7 +24,8 @@ def commissioned(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Pa
     return key, keys
 
 
-def _mint(key: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> str:
+def _mint(key: Path, capsys: pytest.CaptureFixture[str], *extra: str,
+          plate: str = "29C-123.45", site: str = "huu-nghi") -> str:
     args = [
         "pass",
         "mint",
@@ -33,9 +34,9 @@ def _mint(key: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> str:
         "--kid",
         "t1",
         "--plate",
-        "29C-123.45",
+        plate,
         "--site",
-        "huu-nghi",
+        site,
         "--valid-from",
         str(NOW - 60),
         *extra,
@@ -137,22 +138,7 @@ def test_hostile_text_is_escaped_in_the_explanation(
     commissioned: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     key, keys = commissioned
-    args = [
-        "pass",
-        "mint",
-        "--key",
-        str(key),
-        "--kid",
-        "t1",
-        "--plate",
-        "29C12345",
-        "--site",
-        "evil\x1b]0;pwned\x07\u202e",
-        "--valid-from",
-        str(NOW - 60),
-    ]
-    assert main(args) == 0
-    token = capsys.readouterr().out.strip()
+    token = _mint(key, capsys, plate="29C12345", site="evil\x1b]0;pwned\x07\u202e")
     assert main(["pass", "verify", token, "--keys", str(keys), *LANE]) == 1
     out = capsys.readouterr().out
     assert "REJECTED: wrong_site" in out and "\\x1b]0;pwned\\x07\\u202e" in out
