@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from scripts.anpr import checkpoint
 from scripts.anpr.det_model import STRIDE, DetExportWrapper, PlateDet
 from scripts.anpr.onnx_export import export_detector
 from scripts.anpr.scene_render import H, W, scene
@@ -91,13 +92,8 @@ def main() -> None:
     args.ckpt.mkdir(parents=True, exist_ok=True)
     model = PlateDet()
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
-    step, elapsed, last = 0, 0.0, args.ckpt / "last.pt"
-    if last.exists():
-        state = torch.load(last, weights_only=False)
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["opt"])
-        step, elapsed = state["step"], state.get("elapsed", 0.0)
-        print(f"resumed at step {step}", flush=True)
+    last = args.ckpt / "last.pt"
+    step, elapsed = checkpoint.resume(last, model, opt) or (0, 0.0)
     loader = torch.utils.data.DataLoader(Scenes(seed=10_000 + step), batch_size=args.batch, num_workers=1)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, args.lr, total_steps=args.total_steps + 1,
                                                 pct_start=0.05, last_epoch=step - 1 if step else -1)
@@ -119,9 +115,7 @@ def main() -> None:
                   f"elapsed {elapsed / 60:.1f} min", flush=True)
             t0 = now
         if step % args.save_every == 0 or step == args.total_steps:
-            torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step,
-                        "elapsed": elapsed}, last.with_suffix(".tmp"))
-            last.with_suffix(".tmp").rename(last)
+            checkpoint.save(last, model, opt, step, elapsed)
         if step % args.export_every == 0 or step == args.total_steps:
             export_detector(DetExportWrapper(model), args.ckpt / "det.onnx")
             model.train()

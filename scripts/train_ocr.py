@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from scripts.anpr import checkpoint
 from scripts.anpr.ocr_model import BLANK, IMG_H, IMG_W, PlateOCR, encode, greedy_slots
 from scripts.anpr.onnx_export import export_ocr
 
@@ -120,17 +121,11 @@ def main() -> None:
     args.ckpt.mkdir(parents=True, exist_ok=True)
     model = PlateOCR()
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
-    step, elapsed = 0, 0.0
     last = args.ckpt / "last.pt"
-    if last.exists():
-        state = torch.load(last, weights_only=False)
-        model.load_state_dict(state["model"])
-        if "opt" in state:
-            opt.load_state_dict(state["opt"])
-        step, elapsed = state["step"], state.get("elapsed", 0.0)
-        print(f"resumed at step {step}", flush=True)
-    elif args.init:
+    resumed = checkpoint.resume(last, model, opt)
+    if resumed is None and args.init:
         init_from(model, args.init)
+    step, elapsed = resumed or (0, 0.0)
     val_x, val_y = load_npz(args.data / "val.npz")
     pool = ShardPool(args.data, args.max_shards)
     rng = np.random.default_rng(step)
@@ -154,9 +149,7 @@ def main() -> None:
                   f"{100 * args.batch / (now - t0):.0f} samples/s elapsed {elapsed / 60:.1f} min", flush=True)
             t0 = now
         if step % args.save_every == 0 or step == args.total_steps:
-            torch.save({"model": model.state_dict(), "opt": opt.state_dict(), "step": step,
-                        "elapsed": elapsed}, last.with_suffix(".tmp"))
-            last.with_suffix(".tmp").rename(last)
+            checkpoint.save(last, model, opt, step, elapsed)
         if step % args.val_every == 0 or step == args.total_steps:
             acc, char = evaluate(model, val_x, val_y)
             print(f"VAL step {step} plate {acc:.4f} char {char:.4f}", flush=True)
