@@ -8,9 +8,10 @@ import cv2
 import numpy as np
 import pytest
 
+from gated.anpr.detector import Detection
 from gated.anpr.models import AnprError, models_dir
-from gated.anpr.reader import AnprReader, check_image
-from gated.devices.interfaces import PlateReader
+from gated.anpr.reader import AnprReader, check_image, prefer_whole
+from gated.devices.interfaces import PlateRead, PlateReader
 from scripts.anpr import plate_render, plate_text
 from tests.anpr.conftest import needs_fonts
 
@@ -43,6 +44,44 @@ def test_models_load_without_network(no_network):
     r = AnprReader()
     assert isinstance(r, PlateReader)
     assert (models_dir() / "plate_config.yaml").exists()
+
+
+class FixedBoxes:
+    """Stands in for the detector: always the given boxes."""
+
+    def __init__(self, boxes: list[tuple[int, int, int, int]]) -> None:
+        self.boxes = boxes
+
+    def detect(self, image: np.ndarray) -> list[Detection]:
+        return [Detection(b, 0.9) for b in self.boxes]
+
+
+def test_prefer_whole_takes_the_read_that_extends_a_cut_one():
+    box = (0, 0, 10, 10)
+    cut, whole = PlateRead("65SV4759", 0.99, box), PlateRead("65SV47593", 0.9, box)
+    other = PlateRead("65SV47598", 0.9, box)
+    assert prefer_whole([cut, whole]) is whole
+    assert prefer_whole([whole, cut]) is whole  # a shorter later read never wins
+    assert prefer_whole([cut, other, whole]) is other  # first extension wins; both are whole plates
+    tight, loose = PlateRead("29C12345", 0.5, box), PlateRead("29C12346", 0.99, box)
+    assert prefer_whole([tight, loose]) is tight  # no extension: the tighter crop's read
+    assert prefer_whole([]) is None
+
+
+@needs_fonts
+def test_box_shorter_than_the_plate_is_retried_wider():
+    """A detector box that cuts off the plate's last characters reads nothing valid at the
+    tight margin; the wider retries read the whole plate."""
+    r = AnprReader()
+    read = 0
+    for seed in range(4):
+        frame, labels = lane_frame(["vn1"], seed)
+        x, y, pw, ph = 250, 550, 300, int(300 * 110 / 520)
+        r.detector = FixedBoxes([(x, y, x + int(pw * 0.86), y + ph)])
+        tight = r.ocr.read([frame[y : y + ph, x : x + int(pw * 0.86)]])[0][0]
+        assert tight != labels[0]
+        read += [p.text for p in r.read(frame)] == labels
+    assert read >= 3, f"read {read}/4 plates from short boxes"
 
 
 @needs_fonts
