@@ -14,6 +14,7 @@ from gated.devices.interfaces import PlateRead
 from .detector import Detection, PlateDetector, clip_box
 from .models import DETECTOR_FILE, OCR_CONFIG_FILE, OCR_FILE, AnprError, models_dir
 from .ocr import PlateOCR
+from .voting import consensus
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,11 +56,19 @@ class AnprReader:
             reads = self._accept([(0, 0, w, h)], self.ocr.read([image]))
         return reads
 
-    def read_crop(self, image: np.ndarray) -> PlateRead:
-        """Read an image known to be a plate crop (no detection, no filtering)."""
+    def read_crop(self, image: np.ndarray, vote: bool = False) -> PlateRead:
+        """Read an image known to be a plate crop (no detection, no filtering).
+
+        ``vote``: read six slightly trimmed copies and vote, as the voter does over the frames
+        of a stream — for a still image, which has no other frames (``gatectl anpr --crop``).
+        Six times the OCR time (~10 ms)."""
         image = as_bgr(image)
-        text, conf = self.ocr.read([image])[0]
-        return PlateRead(text, conf, (0, 0, image.shape[1], image.shape[0]))
+        box = (0, 0, image.shape[1], image.shape[0])
+        if not vote:
+            text, conf = self.ocr.read([image])[0]
+            return PlateRead(text, conf, box)
+        text, conf = vote_reads(self.ocr.read(trimmed_copies(image)))
+        return PlateRead(text, conf, box)
 
     def _read_boxes(self, image: np.ndarray, boxes: list[tuple[int, int, int, int]]) -> list[PlateRead]:
         """OCR each box at the first two margins and keep the better read (``prefer_whole``);
@@ -111,6 +120,22 @@ def joined_neighbours(boxes: list[tuple[int, int, int, int]]) -> list[tuple[int,
             if v_overlap > 0.5 * min(ha, hb) and gap < 0.6 * max(ha, hb) and max(ha, hb) < 2 * min(ha, hb):
                 out.append((left[0], min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])))
     return out
+
+
+def trimmed_copies(image: np.ndarray) -> list[np.ndarray]:
+    """The crop, and five copies trimmed by 2% of the width / 4% of the height: all sides,
+    left, right, top, bottom — the small shifts between the frames of a stream."""
+    h, w = image.shape[:2]
+    dx, dy = max(1, round(w * 0.02)), max(1, round(h * 0.04))
+    return [image, image[dy : h - dy, dx : w - dx], image[:, dx:], image[:, : w - dx], image[dy:], image[: h - dy]]
+
+
+def vote_reads(reads: list[tuple[str, float]]) -> tuple[str, float]:
+    """Consensus of several reads of one plate (valid reads only, when there are any);
+    confidence = the agreeing reads' confidence summed over all reads."""
+    valid = [(t, c) for t, c in reads if is_valid(t)] or reads
+    text = consensus(valid)
+    return text, round(sum(c for t, c in reads if t == text) / max(1, len(reads)), 3)
 
 
 def prefer_whole(reads: list[PlateRead]) -> PlateRead | None:

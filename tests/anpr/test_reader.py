@@ -10,7 +10,7 @@ import pytest
 
 from gated.anpr.detector import Detection
 from gated.anpr.models import AnprError, models_dir
-from gated.anpr.reader import AnprReader, check_image, prefer_whole
+from gated.anpr.reader import AnprReader, check_image, prefer_whole, trimmed_copies, vote_reads
 from gated.devices.interfaces import PlateRead, PlateReader
 from scripts.anpr import plate_render, plate_text
 from tests.anpr.conftest import needs_fonts
@@ -54,6 +54,15 @@ class FixedBoxes:
 
     def detect(self, image: np.ndarray) -> list[Detection]:
         return [Detection(b, 0.9) for b in self.boxes]
+
+
+def test_trimmed_copies_and_their_vote():
+    image = np.zeros((50, 200, 3), np.uint8)
+    shapes = [c.shape[:2] for c in trimmed_copies(image)]
+    assert shapes == [(50, 200), (46, 192), (50, 196), (50, 196), (48, 200), (48, 200)]
+    reads = [("29C12345", 0.9), ("29C12845", 0.8), ("29C12345", 0.7), ("2OC1234", 0.9), ("29C12345", 0.6)]
+    assert vote_reads(reads) == ("29C12345", round((0.9 + 0.7 + 0.6) / 5, 3))
+    assert vote_reads([("2OC1234", 0.5), ("2OC1234", 0.4)])[0] == "2OC1234"  # nothing valid: best guess
 
 
 def test_prefer_whole_takes_the_read_that_extends_a_cut_one():
