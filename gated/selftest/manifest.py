@@ -103,6 +103,14 @@ def build(folder: Path, roles: dict[str, str] | None = None) -> dict[str, Any]:
     return {"format": FORMAT, "models": entries}
 
 
+def existing_roles(folder: Path) -> dict[str, str]:
+    """Roles in the folder's current manifest (kept when it is rewritten); none if unreadable."""
+    try:
+        return {e.file: e.role for e in load(folder) if e.role}
+    except ManifestError:
+        return {}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m gated.selftest.manifest",
                                  description="Write MANIFEST.json for a models folder.",
@@ -115,7 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.folder.is_dir():
         print(f"manifest: {args.folder} is not a folder", file=sys.stderr)
         return 2
-    roles = dict(r.split("=", 1) for r in args.role if "=" in r)
+    roles = existing_roles(args.folder)
+    roles.update(r.split("=", 1) for r in args.role if "=" in r)
     manifest = build(args.folder, roles)
     (args.folder / NAME).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     print(f"{args.folder / NAME}: {len(manifest['models'])} file(s)")

@@ -129,6 +129,17 @@ def test_manifest_round_trip_and_tampering(tmp_path):
     assert entries[0].sha256 == manifest.sha256_of(tmp_path / "det.onnx")
 
 
+def test_rewriting_a_manifest_keeps_its_roles(tmp_path, capsys):
+    (tmp_path / "det.onnx").write_bytes(b"one")
+    (tmp_path / "ocr.onnx").write_bytes(b"two")
+    assert manifest.main([str(tmp_path), "--role", "det.onnx=plate detector", "--role", "ocr.onnx=OCR"]) == 0
+    (tmp_path / "det.onnx").write_bytes(b"retrained")
+    assert manifest.main([str(tmp_path), "--role", "ocr.onnx=plate OCR"]) == 0
+    entries = manifest.load(tmp_path)
+    assert [(e.file, e.role) for e in entries] == [("det.onnx", "plate detector"), ("ocr.onnx", "plate OCR")]
+    assert entries[0].sha256 == manifest.sha256_of(tmp_path / "det.onnx")
+
+
 @pytest.mark.parametrize("text", [
     "not json", '{"format": "other/1", "models": []}', '{"format": "gated-models/1", "models": []}',
     '{"format": "gated-models/1", "models": [{"file": "../x", "sha256": "' + "a" * 64 + '", "bytes": 1}]}',
