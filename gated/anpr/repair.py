@@ -3,8 +3,10 @@
 A read that is no valid plate is tried against what the formats force: a Vietnamese
 plate has digits in its first two and last four places and a letter third; a Chinese
 plate has a province, then a letter. Characters of the wrong kind there are swapped for
-their usual look-alike (``O``→``0``, ``8``→``B``...), and a stray province character in
-front of a Vietnamese plate (a border or bolt read as a hanzi) is dropped. The repair is
+their usual look-alike (``O``→``0``, ``8``→``B``...). A stray province character in front
+of a Vietnamese plate (a border, bolt or flag sticker read as a hanzi) is dropped, and so is
+a letter before or after one (a Vietnamese plate starts and ends with digits: ``E98D00615``
+is a frame edge read before ``98D00615``). The repair is
 kept only if it yields a valid plate with at most one character swapped (more swaps would
 too often make a different, valid plate); a valid read is never changed.
 """
@@ -32,8 +34,24 @@ def _cn(text: str) -> str:
     return text[0] + text[1].translate(TO_LETTER) + text[2:]
 
 
+def _without_stray_ends(text: str) -> list[str]:
+    """``text`` minus a character at an end that cannot belong to a Vietnamese plate there
+    (a province or letter before its first digits, a letter after its last); letters that
+    look like a digit (``I``, ``O``, ``Z``...) are left to the look-alike swap instead."""
+    out = []
+    if _stray(text[:1]) and text[1:3].isdigit():
+        out.append(text[1:])
+    if _stray(text[-1:]) and text[-2:-1].isdigit() and text[:2].isdigit():
+        out.append(text[:-1])
+    return out
+
+
+def _stray(ch: str) -> bool:
+    return ch in CN_PROVINCES or (ch.isascii() and ch.isalpha() and ch.translate(TO_DIGIT) == ch)
+
+
 def candidates(text: str) -> list[str]:
-    bases = [text[1:], text] if text[:1] in CN_PROVINCES and text[1:2].isdigit() else [text]
+    bases = _without_stray_ends(text) + [text]
     out = []
     for base in bases:
         fixed = _cn(base) if base[:1] in CN_PROVINCES else _vn(base)

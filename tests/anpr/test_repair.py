@@ -14,6 +14,13 @@ def test_stray_province_before_a_vietnamese_plate_is_dropped():
     assert repair("苏12") == "苏12"  # nothing valid within reach: unchanged
 
 
+def test_stray_letter_at_an_end_of_a_vietnamese_plate_is_dropped():
+    assert repair("E98D00615") == "98D00615"  # frame edge before the plate
+    assert repair("30E92115E") == "30E92115"  # frame edge after it
+    assert repair("1298D00615") == "1298D00615"  # a stray digit is not dropped: it may belong
+    assert repair("皖A12345E") == "皖A12345E"  # Chinese plates may end with a letter: not ours to cut
+
+
 def test_look_alikes_in_forced_positions():
     assert repair("5DZ1630") == "50Z1630"  # province digits
     assert repair("51G3169I") == "51G31691"  # number digits
