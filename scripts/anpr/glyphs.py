@@ -7,6 +7,7 @@ pseudo-fonts ``stroke:<weight>:<cn|vn>`` are the stroke-drawn Chinese plate font
 
 Debian packages: fonts-dejavu-core fonts-dejavu-extra fonts-liberation
 fonts-roboto-unhinted fonts-freefont-ttf fonts-wqy-zenhei fonts-wqy-microhei fonts-noto-cjk.
+A CJK entry ``file.ttc#N`` is face N of a font collection.
 """
 
 from __future__ import annotations
@@ -43,6 +44,10 @@ CJK_FONTS = (
     "truetype/wqy/wqy-microhei.ttc",
     "opentype/noto/NotoSansCJK-Bold.ttc",
     "opentype/noto/NotoSansCJK-Regular.ttc",
+    "opentype/noto/NotoSansCJK-Regular.ttc#2",  # the Simplified Chinese (SC) forms
+    "opentype/noto/NotoSansCJK-Bold.ttc#2",
+    "opentype/noto/NotoSansCJK-Regular.ttc#7",  # Mono SC: narrower
+    "opentype/noto/NotoSerifCJK-Regular.ttc#2",  # serif: extra stroke-shape variety
 )
 
 #: The stroke-drawn plate font (``gb_font``), one pseudo-path per stroke weight and style.
@@ -53,7 +58,7 @@ _RENDER_PX = 96
 
 
 def available(fonts: tuple[str, ...]) -> list[str]:
-    found = [str(FONT_ROOT / f) for f in fonts if (FONT_ROOT / f).exists()]
+    found = [str(FONT_ROOT / f) for f in fonts if (FONT_ROOT / f.split("#")[0]).exists()]
     if not found:
         raise RuntimeError(f"no fonts found under {FONT_ROOT}; install the Debian font packages")
     return found
@@ -65,7 +70,8 @@ def glyph(font_path: str, char: str) -> np.ndarray:
     if font_path.startswith("stroke:"):
         _, weight, style = font_path.split(":")
         return gb_font.glyph(char, float(weight), style)
-    font = ImageFont.truetype(font_path, _RENDER_PX)
+    path, _, index = font_path.partition("#")  # "file.ttc#2": face 2 of a collection
+    font = ImageFont.truetype(path, _RENDER_PX, index=int(index or 0))
     img = Image.new("L", (_RENDER_PX * 2, _RENDER_PX * 2), 0)
     ImageDraw.Draw(img).text((_RENDER_PX // 4, _RENDER_PX // 4), char, fill=255, font=font)
     mask = np.asarray(img)

@@ -59,7 +59,7 @@ def photometric(img: np.ndarray, rng: random.Random, dark: bool = True) -> np.nd
 
 
 #: Share of one-line plates rendered as small aligned crops (plate edge = crop edge, ~94x24).
-TINY_ALIGNED = {"cn1": 0.35, "cn_nev": 0.2, "vn1": 0.15}
+TINY_ALIGNED = {"cn1": 0.5, "cn_nev": 0.25, "vn1": 0.15}
 
 
 def tiny_aligned_crop(plate: np.ndarray, rng: random.Random) -> np.ndarray:

@@ -59,8 +59,27 @@ COLOURS = {
 
 #: Share of plates whose letters and digits use the stroke-drawn plate font (``gb_font``):
 #: the real Chinese plate typeface, and (with its open 4 and flagged 1) the Vietnamese one.
-STROKE_FONT_SHARE = {"vn1": 0.3, "vn2moto": 0.35, "vn2car": 0.3}
+STROKE_FONT_SHARE = {"vn1": 0.3, "vn2moto": 0.5, "vn2car": 0.3}
 STROKE_FONT_SHARE_CN = 0.6
+
+#: Share of Chinese plates whose province character is drawn "thin": as it looks on small
+#: real crops (~10x18 px of 94x24), lighter and thinner than the letters and a little
+#: smaller than its cell, instead of a bold blob (real failures: 皖 read as 陕).
+THIN_HANZI_SHARE = 0.55
+
+
+@dataclass(frozen=True, slots=True)
+class HanziStyle:
+    thin: bool
+    contrast: float  # ink strength of the hanzi relative to the letters
+    size: tuple[float, float]  # width, height as a share of the cell
+
+
+def _hanzi_style(kind: str, rng: random.Random) -> HanziStyle:
+    if kind.startswith("cn") and rng.random() < THIN_HANZI_SHARE:
+        return HanziStyle(True, rng.uniform(0.6, 0.95), (rng.uniform(0.78, 1.0), rng.uniform(0.8, 0.97)))
+    return HanziStyle(False, 1.0, (1.0, 1.0))
+
 
 _SEPARATORS = {"-": (0.3, 0.09), ".": (0.18, 0.1), "·": (0.22, 0.11)}  # width, size (x h)
 
@@ -102,7 +121,7 @@ def _draw_glyph(ink: np.ndarray, mask: np.ndarray, box: tuple[float, ...], rng: 
 
 
 def _draw_line(ink: np.ndarray, text: str, spec: LineSpec, plate_w: float, s: float,
-               fonts: tuple[str, str], rng: random.Random) -> None:
+               fonts: tuple[str, str], rng: random.Random, hanzi: HanziStyle) -> None:
     widths = [_token_width(ch, spec) for ch in text]
     total = sum(widths) + spec.gap * (len(text) - 1)
     squeeze = min(1.0, (plate_w * 0.94) / total)
@@ -112,15 +131,24 @@ def _draw_line(ink: np.ndarray, text: str, spec: LineSpec, plate_w: float, s: fl
             _draw_separator(ink, ch, x, spec, s)
         else:
             box = (x * s, spec.y * s, w * squeeze * s, spec.h * s)
-            _draw_glyph(ink, _mask(ch, fonts, rng), box, rng)
+            if ord(ch) > 127 and hanzi.thin:  # smaller than the cell, centred
+                bw, bh = box[2] * hanzi.size[0], box[3] * hanzi.size[1]
+                box = (box[0] + (box[2] - bw) / 2, box[1] + (box[3] - bh) / 2, bw, bh)
+            _draw_glyph(ink, _mask(ch, fonts, rng, hanzi), box, rng)
         x += (w + spec.gap) * squeeze
 
 
-def _mask(ch: str, fonts: tuple[str, str], rng: random.Random) -> np.ndarray:
-    """Glyph mask; hanzi are often made heavier (plate hanzi are bold, and blur thins them)."""
+def _mask(ch: str, fonts: tuple[str, str], rng: random.Random, hanzi: HanziStyle) -> np.ndarray:
+    """Glyph mask; hanzi are often made heavier (plate hanzi are bold, and blur thins them),
+    or, in the thin style, thinner and fainter than the letters."""
     if ord(ch) <= 127:
         return glyph(fonts[0], ch)
     mask = glyph(fonts[1], ch)
+    if hanzi.thin:
+        thin = rng.choice((0, 0, 3))
+        if thin:
+            mask = cv2.erode(mask, np.ones((thin, thin), np.uint8))
+        return (mask.astype(np.float32) * hanzi.contrast).astype(np.uint8)
     bold = rng.choice((0, 0, 0, 3, 5))
     return cv2.dilate(mask, np.ones((bold, bold), np.uint8)) if bold else mask
 
@@ -158,9 +186,10 @@ def render(text: PlateText, rng: random.Random, scale: float = 2.0) -> np.ndarra
     size = (int(layout.size[0] * scale), int(layout.size[1] * scale))
     img = _background(rng, text.kind, size, bg)
     fonts = _fonts(text.kind, rng)
+    hanzi = _hanzi_style(text.kind, rng)
     ink = np.zeros((size[1], size[0]), np.uint8)
     for line, spec in zip(text.lines, layout.lines):
-        _draw_line(ink, line, spec, layout.size[0], scale, fonts, rng)
+        _draw_line(ink, line, spec, layout.size[0], scale, fonts, rng, hanzi)
     weight = rng.choice((-1, 0, 0, 1, 1, 2))
     if weight:
         k = np.ones((abs(weight) + 1, abs(weight) + 1), np.uint8)

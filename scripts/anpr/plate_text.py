@@ -65,6 +65,18 @@ def vn_two_line_car(rng: random.Random) -> PlateText:
     return PlateText("vn2car", (f"{rng.choice(VN_PROVINCES)}{_vn_series(rng)}{dash}", _vn_number(rng)))
 
 
+#: Province characters that blur into one another at ~10x18 px (皖 is read as 陕, 琼, 桂,
+#: 赣, 京 on small crops): drawn a little more often so the model sees them side by side.
+CN_CONFUSABLE = "皖陕琼桂赣京渝鲁豫"
+CN_CONFUSABLE_SHARE = 0.2
+
+
+def _province(rng: random.Random) -> str:
+    if rng.random() < CN_CONFUSABLE_SHARE:
+        return rng.choice(CN_CONFUSABLE)
+    return rng.choice(CN_PROVINCES)
+
+
 def _cn_tail(rng: random.Random, n: int) -> str:
     chars = [rng.choice(DIGITS) for _ in range(n)]
     for _ in range(rng.choice((0, 0, 1, 1, 2))):
@@ -73,15 +85,15 @@ def _cn_tail(rng: random.Random, n: int) -> str:
 
 
 def cn_one_line(rng: random.Random) -> PlateText:
-    return PlateText("cn1", (f"{rng.choice(CN_PROVINCES)}{rng.choice(CN_LETTERS)}·{_cn_tail(rng, 5)}",))
+    return PlateText("cn1", (f"{_province(rng)}{rng.choice(CN_LETTERS)}·{_cn_tail(rng, 5)}",))
 
 
 def cn_two_line(rng: random.Random) -> PlateText:
-    return PlateText("cn2", (f"{rng.choice(CN_PROVINCES)}·{rng.choice(CN_LETTERS)}", _cn_tail(rng, 5)))
+    return PlateText("cn2", (f"{_province(rng)}·{rng.choice(CN_LETTERS)}", _cn_tail(rng, 5)))
 
 
 def cn_trailer(rng: random.Random) -> PlateText:
-    top = f"{rng.choice(CN_PROVINCES)}·{rng.choice(CN_LETTERS)}"
+    top = f"{_province(rng)}·{rng.choice(CN_LETTERS)}"
     return PlateText("cn_trailer", (top, _digits(rng, 4) + "挂"))
 
 
@@ -90,7 +102,7 @@ def cn_new_energy(rng: random.Random) -> PlateText:
         tail = rng.choice("DF") + _cn_tail(rng, 5)
     else:
         tail = _digits(rng, 5) + rng.choice("DF")
-    return PlateText("cn_nev", (f"{rng.choice(CN_PROVINCES)}{rng.choice(CN_LETTERS)}·{tail}",))
+    return PlateText("cn_nev", (f"{_province(rng)}{rng.choice(CN_LETTERS)}·{tail}",))
 
 
 #: Sampler and weight per kind.
