@@ -63,8 +63,9 @@ TINY_ALIGNED = {"cn1": 0.5, "cn_nev": 0.25, "vn1": 0.15}
 
 
 def tiny_aligned_crop(plate: np.ndarray, rng: random.Random) -> np.ndarray:
-    """Nearly frontal plate cut at (or just inside/outside) its edges, then ``tiny_aligned``."""
-    scene, quad = warp_into_context(plate, rng, strength=rng.uniform(0.1, 0.8))
+    """Nearly frontal plate (sometimes rolled up to ~10 degrees, as handheld shots are) cut at
+    (or just inside/outside) its edges, then ``tiny_aligned``."""
+    scene, quad = warp_into_context(plate, rng, strength=rng.choice((rng.uniform(0.1, 0.8), rng.uniform(0.8, 2.0))))
     (x1, y1), (x2, y2) = quad.min(axis=0), quad.max(axis=0)
     w, h = x2 - x1, y2 - y1
     m = [rng.uniform(-0.03, 0.03), rng.uniform(-0.12, 0.02), rng.uniform(-0.03, 0.03), rng.uniform(-0.12, 0.02)]

@@ -66,6 +66,10 @@ STROKE_FONT_SHARE_CN = 0.6
 #: real crops (~10x18 px of 94x24), lighter and thinner than the letters and a little
 #: smaller than its cell, instead of a bold blob (real failures: 皖 read as 陕).
 THIN_HANZI_SHARE = 0.55
+#: Share of Vietnamese plates whose first one or two characters are drawn the same thin,
+#: faint way (worn paint, dirt): without it, a model that has learned "faint blob at the
+#: left = province" reads a worn ``30`` as a hanzi and the whole plate as Chinese.
+FAINT_LEAD_SHARE_VN = 0.15
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,12 +77,21 @@ class HanziStyle:
     thin: bool
     contrast: float  # ink strength of the hanzi relative to the letters
     size: tuple[float, float]  # width, height as a share of the cell
+    lead: int = 0  # this many leading characters of the first line are drawn thin too
+
+    def faint(self, ch: str, index: int) -> bool:
+        return self.thin and (ord(ch) > 127 or index < self.lead)
+
+
+PLAIN = HanziStyle(False, 1.0, (1.0, 1.0))
 
 
 def _hanzi_style(kind: str, rng: random.Random) -> HanziStyle:
-    if kind.startswith("cn") and rng.random() < THIN_HANZI_SHARE:
-        return HanziStyle(True, rng.uniform(0.6, 0.95), (rng.uniform(0.78, 1.0), rng.uniform(0.8, 0.97)))
-    return HanziStyle(False, 1.0, (1.0, 1.0))
+    thin = THIN_HANZI_SHARE if kind.startswith("cn") else FAINT_LEAD_SHARE_VN
+    if rng.random() >= thin:
+        return PLAIN
+    lead = 0 if kind.startswith("cn") else rng.choice((1, 2, 2))
+    return HanziStyle(True, rng.uniform(0.6, 0.95), (rng.uniform(0.78, 1.0), rng.uniform(0.8, 0.97)), lead)
 
 
 _SEPARATORS = {"-": (0.3, 0.09), ".": (0.18, 0.1), "·": (0.22, 0.11)}  # width, size (x h)
@@ -126,29 +139,30 @@ def _draw_line(ink: np.ndarray, text: str, spec: LineSpec, plate_w: float, s: fl
     total = sum(widths) + spec.gap * (len(text) - 1)
     squeeze = min(1.0, (plate_w * 0.94) / total)
     x = (plate_w - total * squeeze) / 2 + rng.uniform(-2, 2)
-    for ch, w in zip(text, widths):
+    for i, (ch, w) in enumerate(zip(text, widths)):
         if ch in _SEPARATORS:
             _draw_separator(ink, ch, x, spec, s)
         else:
             box = (x * s, spec.y * s, w * squeeze * s, spec.h * s)
-            if ord(ch) > 127 and hanzi.thin:  # smaller than the cell, centred
+            faint = hanzi.faint(ch, i)
+            if faint:  # smaller than the cell, centred
                 bw, bh = box[2] * hanzi.size[0], box[3] * hanzi.size[1]
                 box = (box[0] + (box[2] - bw) / 2, box[1] + (box[3] - bh) / 2, bw, bh)
-            _draw_glyph(ink, _mask(ch, fonts, rng, hanzi), box, rng)
+            _draw_glyph(ink, _mask(ch, fonts, rng, hanzi if faint else PLAIN), box, rng)
         x += (w + spec.gap) * squeeze
 
 
 def _mask(ch: str, fonts: tuple[str, str], rng: random.Random, hanzi: HanziStyle) -> np.ndarray:
     """Glyph mask; hanzi are often made heavier (plate hanzi are bold, and blur thins them),
     or, in the thin style, thinner and fainter than the letters."""
-    if ord(ch) <= 127:
-        return glyph(fonts[0], ch)
-    mask = glyph(fonts[1], ch)
+    mask = glyph(fonts[0], ch) if ord(ch) <= 127 else glyph(fonts[1], ch)
     if hanzi.thin:
         thin = rng.choice((0, 0, 3))
         if thin:
             mask = cv2.erode(mask, np.ones((thin, thin), np.uint8))
         return (mask.astype(np.float32) * hanzi.contrast).astype(np.uint8)
+    if ord(ch) <= 127:
+        return mask
     bold = rng.choice((0, 0, 0, 3, 5))
     return cv2.dilate(mask, np.ones((bold, bold), np.uint8)) if bold else mask
 
@@ -188,8 +202,9 @@ def render(text: PlateText, rng: random.Random, scale: float = 2.0) -> np.ndarra
     fonts = _fonts(text.kind, rng)
     hanzi = _hanzi_style(text.kind, rng)
     ink = np.zeros((size[1], size[0]), np.uint8)
-    for line, spec in zip(text.lines, layout.lines):
-        _draw_line(ink, line, spec, layout.size[0], scale, fonts, rng, hanzi)
+    for n, (line, spec) in enumerate(zip(text.lines, layout.lines)):
+        style = hanzi if n == 0 or not hanzi.lead else PLAIN  # worn lead: first line only
+        _draw_line(ink, line, spec, layout.size[0], scale, fonts, rng, style)
     weight = rng.choice((-1, 0, 0, 1, 1, 2))
     if weight:
         k = np.ones((abs(weight) + 1, abs(weight) + 1), np.uint8)

@@ -34,11 +34,26 @@ def _digits(rng: random.Random, n: int) -> str:
     return "".join(rng.choice(DIGITS) for _ in range(n))
 
 
+def _vanity(rng: random.Random, n: int) -> str:
+    """Auctioned "beautiful" numbers: runs of one digit (777.77, 888.68) and straights
+    (123.45). Runs are hard for a CTC reader (it must put a blank between equal digits)."""
+    if rng.random() < 0.3:
+        start = rng.randint(0, 10 - n)
+        return "".join(str(start + i) for i in range(n))
+    d = rng.choice(DIGITS)
+    run = rng.randint(n - 2, n)
+    head = "".join(rng.choice(DIGITS) for _ in range(n - run))
+    return head + d * run if rng.random() < 0.5 else d * run + head
+
+
+#: Share of Vietnamese numbers drawn as vanity numbers.
+VANITY_SHARE = 0.08
+
+
 def _vn_number(rng: random.Random) -> str:
-    if rng.random() < 0.8:
-        d = _digits(rng, 5)
-        return f"{d[:3]}.{d[3:]}"
-    return _digits(rng, 4)
+    n = 5 if rng.random() < 0.8 else 4
+    d = _vanity(rng, n) if rng.random() < VANITY_SHARE else _digits(rng, n)
+    return f"{d[:3]}.{d[3:]}" if n == 5 else d
 
 
 def _vn_series(rng: random.Random) -> str:
