@@ -10,7 +10,8 @@ Pure: time is passed in (``now``, seconds, monotonic), nothing is read from a cl
   the most common length. The plate format (Vietnamese or Chinese) is checked after
   clustering, on the consensus.
 * A cluster is decided (``status="read"``) as soon as ``min_agree`` reads equal a valid
-  consensus. A cluster open ``timeout`` seconds without that is decided
+  consensus, or, failing that, as soon as ``min_agree`` reads are one identical valid
+  plate. A cluster open ``timeout`` seconds without that is decided
   ``low_confidence`` (with the best guess, possibly invalid), unless it holds fewer than
   ``min_reads`` reads (a stray read, dropped).
 * A decided cluster stays open, silently absorbing reads of the same vehicle, until it
@@ -81,6 +82,22 @@ def consensus(reads: list[tuple[str, float]]) -> str:
     return "".join(out)
 
 
+def agreed(reads: list[tuple[str, float]], min_agree: int) -> str | None:
+    """The plate a cluster can be decided on now, if any: its consensus when ``min_agree``
+    reads equal it and it is valid; else the valid text read identically most often (at
+    least ``min_agree`` times) — a confident one-off misread can tip the per-position vote
+    without ever being read twice."""
+    plate = consensus(reads)
+    counts = Counter(t for t, _ in reads)
+    if is_valid(plate) and counts[plate] >= min_agree:
+        return plate
+    weight: Counter[str] = Counter()
+    for t, c in reads:
+        weight[t] += c
+    repeated = [t for t, n in counts.items() if n >= min_agree and is_valid(t)]
+    return max(repeated, key=lambda t: (counts[t], weight[t], t)) if repeated else None
+
+
 def _score(reads: list[tuple[str, float]], plate: str) -> tuple[int, float]:
     agree = [c for t, c in reads if t == plate]
     total = sum(c for _, c in reads)
@@ -127,14 +144,15 @@ class PlateVoter:
     def _decide(self, c: _Cluster, now: float) -> Decision | None:
         if c.decided:
             return None
-        plate = consensus(c.reads)
-        agree, conf = _score(c.reads, plate)
-        if is_valid(plate) and agree >= self.config.min_agree:
+        plate = agreed(c.reads, self.config.min_agree)
+        if plate is not None:
             c.decided = True
-            return Decision(plate, conf, len(c.reads), "read", c.first_seen, now)
+            return Decision(plate, _score(c.reads, plate)[1], len(c.reads), "read", c.first_seen, now)
         if now - c.first_seen >= self.config.timeout:
             c.decided = True
             if len(c.reads) < self.config.min_reads:
                 return None
+            plate = consensus(c.reads)
+            conf = _score(c.reads, plate)[1]
             return Decision(plate, conf, len(c.reads), "low_confidence", c.first_seen, now)
         return None

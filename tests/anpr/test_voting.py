@@ -94,6 +94,14 @@ def test_vehicle_forgotten_after_gap_then_decided_again():
     assert len(first) == len(second) == 1
 
 
+def test_two_identical_reads_beat_one_confident_misread():
+    """Found by hypothesis: the per-position vote took a 0.99 misread's digit over two 0.3
+    reads of the true plate, so the consensus was never read twice and the vehicle timed out."""
+    voter = PlateVoter(VoteConfig(min_agree=2, timeout=100.0))
+    decisions = feed(voter, [[("29C12845", 0.99)], [("29C12345", 0.3)], [("29C12345", 0.3)]])
+    assert [(d.plate, d.status) for d in decisions] == [("29C12345", "read")]
+
+
 def test_consensus_and_edit_distance():
     assert consensus([]) == ""
     assert consensus([("AB", 1.0), ("AC", 0.4), ("ABC", 5.0)]) == "AB"
