@@ -35,7 +35,8 @@ def add_subparser(subparsers: Any, parents: list[argparse.ArgumentParser] | None
                               parents=parents or [], description=__doc__,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("files", nargs="*", metavar="FILE", help="images: full scenes or plate crops")
-    p.add_argument("--crop", action="store_true", help="the files are plate crops: skip detection, vote over six trimmed copies")
+    p.add_argument("--crop", action="store_true",
+                   help="the files are plate crops: skip detection, vote over six trimmed copies")
     p.add_argument("--camera", metavar="NAME", help="read one live frame of this configured camera")
     p.add_argument("--url", help="read one live frame of this RTSP URL")
     if not any(a.dest == "config" for a in p._actions):

@@ -63,12 +63,11 @@ class AnprReader:
         of a stream — for a still image, which has no other frames (``gatectl anpr --crop``).
         Six times the OCR time (~10 ms)."""
         image = as_bgr(image)
-        box = (0, 0, image.shape[1], image.shape[0])
-        if not vote:
+        if vote:
+            text, conf = vote_reads(self.ocr.read(trimmed_copies(image)))
+        else:
             text, conf = self.ocr.read([image])[0]
-            return PlateRead(text, conf, box)
-        text, conf = vote_reads(self.ocr.read(trimmed_copies(image)))
-        return PlateRead(text, conf, box)
+        return PlateRead(text, conf, (0, 0, image.shape[1], image.shape[0]))
 
     def _read_boxes(self, image: np.ndarray, boxes: list[tuple[int, int, int, int]]) -> list[PlateRead]:
         """OCR each box at the first two margins and keep the better read (``prefer_whole``);

@@ -73,9 +73,12 @@ FAINT_LEAD_SHARE_VN = 0.15
 
 
 @dataclass(frozen=True, slots=True)
-class HanziStyle:
+class FaintStyle:
+    """How a plate's faint characters are drawn: its province hanzi (Chinese plates) or its
+    ``lead`` first characters (worn Vietnamese plates)."""
+
     thin: bool
-    contrast: float  # ink strength of the hanzi relative to the letters
+    contrast: float  # ink strength of the faint characters relative to the others
     size: tuple[float, float]  # width, height as a share of the cell
     lead: int = 0  # this many leading characters of the first line are drawn thin too
 
@@ -83,15 +86,15 @@ class HanziStyle:
         return self.thin and (ord(ch) > 127 or index < self.lead)
 
 
-PLAIN = HanziStyle(False, 1.0, (1.0, 1.0))
+PLAIN = FaintStyle(False, 1.0, (1.0, 1.0))
 
 
-def _hanzi_style(kind: str, rng: random.Random) -> HanziStyle:
+def _faint_style(kind: str, rng: random.Random) -> FaintStyle:
     thin = THIN_HANZI_SHARE if kind.startswith("cn") else FAINT_LEAD_SHARE_VN
     if rng.random() >= thin:
         return PLAIN
     lead = 0 if kind.startswith("cn") else rng.choice((1, 2, 2))
-    return HanziStyle(True, rng.uniform(0.6, 0.95), (rng.uniform(0.78, 1.0), rng.uniform(0.8, 0.97)), lead)
+    return FaintStyle(True, rng.uniform(0.6, 0.95), (rng.uniform(0.78, 1.0), rng.uniform(0.8, 0.97)), lead)
 
 
 _SEPARATORS = {"-": (0.3, 0.09), ".": (0.18, 0.1), "·": (0.22, 0.11)}  # width, size (x h)
@@ -134,7 +137,7 @@ def _draw_glyph(ink: np.ndarray, mask: np.ndarray, box: tuple[float, ...], rng: 
 
 
 def _draw_line(ink: np.ndarray, text: str, spec: LineSpec, plate_w: float, s: float,
-               fonts: tuple[str, str], rng: random.Random, hanzi: HanziStyle) -> None:
+               fonts: tuple[str, str], rng: random.Random, style: FaintStyle) -> None:
     widths = [_token_width(ch, spec) for ch in text]
     total = sum(widths) + spec.gap * (len(text) - 1)
     squeeze = min(1.0, (plate_w * 0.94) / total)
@@ -144,23 +147,23 @@ def _draw_line(ink: np.ndarray, text: str, spec: LineSpec, plate_w: float, s: fl
             _draw_separator(ink, ch, x, spec, s)
         else:
             box = (x * s, spec.y * s, w * squeeze * s, spec.h * s)
-            faint = hanzi.faint(ch, i)
+            faint = style.faint(ch, i)
             if faint:  # smaller than the cell, centred
-                bw, bh = box[2] * hanzi.size[0], box[3] * hanzi.size[1]
+                bw, bh = box[2] * style.size[0], box[3] * style.size[1]
                 box = (box[0] + (box[2] - bw) / 2, box[1] + (box[3] - bh) / 2, bw, bh)
-            _draw_glyph(ink, _mask(ch, fonts, rng, hanzi if faint else PLAIN), box, rng)
+            _draw_glyph(ink, _mask(ch, fonts, rng, style if faint else PLAIN), box, rng)
         x += (w + spec.gap) * squeeze
 
 
-def _mask(ch: str, fonts: tuple[str, str], rng: random.Random, hanzi: HanziStyle) -> np.ndarray:
+def _mask(ch: str, fonts: tuple[str, str], rng: random.Random, style: FaintStyle) -> np.ndarray:
     """Glyph mask; hanzi are often made heavier (plate hanzi are bold, and blur thins them),
-    or, in the thin style, thinner and fainter than the letters."""
+    or, in a thin style, thinner and fainter than the other characters."""
     mask = glyph(fonts[0], ch) if ord(ch) <= 127 else glyph(fonts[1], ch)
-    if hanzi.thin:
+    if style.thin:
         thin = rng.choice((0, 0, 3))
         if thin:
             mask = cv2.erode(mask, np.ones((thin, thin), np.uint8))
-        return (mask.astype(np.float32) * hanzi.contrast).astype(np.uint8)
+        return (mask.astype(np.float32) * style.contrast).astype(np.uint8)
     if ord(ch) <= 127:
         return mask
     bold = rng.choice((0, 0, 0, 3, 5))
@@ -200,10 +203,10 @@ def render(text: PlateText, rng: random.Random, scale: float = 2.0) -> np.ndarra
     size = (int(layout.size[0] * scale), int(layout.size[1] * scale))
     img = _background(rng, text.kind, size, bg)
     fonts = _fonts(text.kind, rng)
-    hanzi = _hanzi_style(text.kind, rng)
+    faint = _faint_style(text.kind, rng)
     ink = np.zeros((size[1], size[0]), np.uint8)
     for n, (line, spec) in enumerate(zip(text.lines, layout.lines)):
-        style = hanzi if n == 0 or not hanzi.lead else PLAIN  # worn lead: first line only
+        style = faint if n == 0 or not faint.lead else PLAIN  # worn lead: first line only
         _draw_line(ink, line, spec, layout.size[0], scale, fonts, rng, style)
     weight = rng.choice((-1, 0, 0, 1, 1, 2))
     if weight:
