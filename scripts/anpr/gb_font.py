@@ -91,20 +91,47 @@ VN_STROKES = {
     "4": [[(25, 5), (5, 62), (41, 62)], [(31, 34), (31, 85)]],
 }
 
+#: Other shapes of the same character, because real plate lettering varies between makers
+#: and years, and the real misreads sit exactly there: the depth of ``M``'s middle vertex
+#: (M read as H or N), ``G``'s spur (G read as 6), the length of the Vietnamese ``1``'s
+#: flag (1 read as 7) and the curl of ``2``'s top (2 read as Z). Variant 0 is ``STROKES``.
+ALTERNATES: dict[str, list[list[list[tuple[float, float]]]]] = {
+    "M": [[[(5, 85), (5, 5), (22.5, y), (40, 5), (40, 85)]] for y in (38, 70, 84)],
+    "G": [[arc(22.5, 25, 17.5, 20, -20, -180) + arc(22.5, 65, 17.5, 20, 180, 0) + [(40, 48)]],
+          [arc(22.5, 25, 17.5, 20, -25, -180) + arc(22.5, 65, 17.5, 20, 180, 0) + [(40, 50), (40, 85)],
+           [(40, 50), (27, 50)]]],
+    "2": [[arc(22.5, 22, 17.5, 17, 200, 360) + [(40, 30), (5, 85), (40, 85)]]],
+}
+VN_ALTERNATES = {"1": [[[(x, 29 - x), (24, 5), (24, 85)]] for x in (13, 16)]}  # shorter flags
+
 #: Stroke weights (x STROKE) the renderer picks from.
 WEIGHTS = (0.75, 0.9, 1.0, 1.15)
 
 
-@functools.lru_cache(maxsize=512)
-def glyph(char: str, weight: float = 1.0, style: str = "cn") -> np.ndarray:
-    """Ink mask (uint8 0..255) of ``char`` cropped to its ink box, like ``glyphs.glyph``;
-    ``style`` "vn" takes the Vietnamese ``1`` and ``4``."""
+def shapes(char: str, style: str = "cn") -> list[list[list[tuple[float, float]]]]:
+    """Every shape of ``char`` in ``style`` ("vn" takes the Vietnamese ``1`` and ``4``)."""
+    if style == "vn" and char in VN_STROKES:
+        return [VN_STROKES[char], *VN_ALTERNATES.get(char, [])]
+    return [STROKES[char], *ALTERNATES.get(char, [])]
+
+
+@functools.lru_cache(maxsize=1024)
+def glyph(char: str, weight: float = 1.0, style: str = "cn", variant: int = 0) -> np.ndarray:
+    """Ink mask (uint8 0..255) of shape ``variant`` of ``char`` (see ``shapes``), cropped to
+    its ink box like ``glyphs.glyph``."""
     s = _PX_PER_MM
     img = np.zeros((int(CELL_H * s) + 8 * s, int(CELL_W * s) + 8 * s), np.uint8)
     thick = max(1, int(round(STROKE * weight * s)))
-    strokes = VN_STROKES.get(char, STROKES[char]) if style == "vn" else STROKES[char]
+    strokes = shapes(char, style)[variant]
     for stroke in strokes:
         pts = np.array([[(x + 4) * s, (y + 4) * s] for x, y in stroke], np.int32)
         cv2.polylines(img, [pts], False, 255, thick, cv2.LINE_AA)
-    ys, xs = np.nonzero(img > 40)
-    return np.ascontiguousarray(img[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1])
+    return ink_box(img)
+
+
+def ink_box(mask: np.ndarray) -> np.ndarray:
+    """``mask`` cropped to its ink (pixels > 40); an inkless mask raises ValueError."""
+    ys, xs = np.nonzero(mask > 40)
+    if len(xs) == 0:
+        raise ValueError("no ink")
+    return np.ascontiguousarray(mask[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1])

@@ -13,8 +13,10 @@ A CJK entry ``file.ttc#N`` is face N of a font collection.
 from __future__ import annotations
 
 import functools
+import random
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
@@ -64,18 +66,46 @@ def available(fonts: tuple[str, ...]) -> list[str]:
     return found
 
 
+def variants(font_path: str, char: str) -> int:
+    """How many shapes ``glyph`` can draw for ``char`` in this font (the stroke font has
+    alternates for a few characters; a Debian font has one)."""
+    if font_path.startswith("stroke:"):
+        return len(gb_font.shapes(char, font_path.rsplit(":", 1)[1]))
+    return 1
+
+
 @functools.lru_cache(maxsize=4096)
-def glyph(font_path: str, char: str) -> np.ndarray:
-    """Ink mask (uint8 0..255) of ``char``, cropped to its ink box."""
+def glyph(font_path: str, char: str, variant: int = 0) -> np.ndarray:
+    """Ink mask (uint8 0..255) of ``char`` (shape ``variant``, see ``variants``), cropped to
+    its ink box."""
     if font_path.startswith("stroke:"):
         _, weight, style = font_path.split(":")
-        return gb_font.glyph(char, float(weight), style)
+        return gb_font.glyph(char, float(weight), style, variant)
     path, _, index = font_path.partition("#")  # "file.ttc#2": face 2 of a collection
     font = ImageFont.truetype(path, _RENDER_PX, index=int(index or 0))
     img = Image.new("L", (_RENDER_PX * 2, _RENDER_PX * 2), 0)
     ImageDraw.Draw(img).text((_RENDER_PX // 4, _RENDER_PX // 4), char, fill=255, font=font)
-    mask = np.asarray(img)
-    ys, xs = np.nonzero(mask > 40)
-    if len(xs) == 0:
-        raise ValueError(f"font {font_path} has no glyph for {char!r}")
-    return np.ascontiguousarray(mask[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1])
+    try:
+        return gb_font.ink_box(np.asarray(img))
+    except ValueError:
+        raise ValueError(f"font {font_path} has no glyph for {char!r}") from None
+
+
+def distort(mask: np.ndarray, rng: random.Random, amount: float = 0.05) -> np.ndarray:
+    """``mask`` bent by a smooth random displacement field (up to ``amount`` x its height)
+    and sheared a little: the same letter as another maker's plate font draws it, not a
+    pixel-perfect copy of one font. Cropped to its new ink box like ``glyph``."""
+    pad = int(mask.shape[0] * (amount + 0.06)) + 2  # room for the bend and the shear
+    padded = cv2.copyMakeBorder(mask, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0)
+    h, w = padded.shape
+    nrng = np.random.default_rng(rng.getrandbits(32))
+    field = nrng.uniform(-1, 1, (2, 3, 3)).astype(np.float32) * amount * mask.shape[0]
+    dx, dy = (cv2.resize(f, (w, h), interpolation=cv2.INTER_CUBIC) for f in field)
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    shear = rng.uniform(-0.1, 0.1)
+    map_x = xs + dx + shear * (ys - h / 2)
+    out = cv2.remap(padded, map_x, ys + dy, cv2.INTER_LINEAR, borderValue=0)
+    try:
+        return gb_font.ink_box(out)
+    except ValueError:  # a faint glyph bent below the ink threshold: keep it as it was
+        return mask

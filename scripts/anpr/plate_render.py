@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .glyphs import CJK_FONTS, LATIN_FONTS, STROKE_FONTS, STROKE_FONTS_VN, available, glyph
+from .glyphs import CJK_FONTS, LATIN_FONTS, STROKE_FONTS, STROKE_FONTS_VN, available, distort, glyph, variants
 from .plate_text import PlateText
 
 
@@ -70,6 +70,12 @@ THIN_HANZI_SHARE = 0.55
 #: faint way (worn paint, dirt): without it, a model that has learned "faint blob at the
 #: left = province" reads a worn ``30`` as a hanzi and the whole plate as Chinese.
 FAINT_LEAD_SHARE_VN = 0.15
+#: Share of glyphs bent and sheared a little (``glyphs.distort``), so that the OCR learns
+#: letter shapes, not one font's outlines (real misreads: M as H or N, G as 6).
+DISTORT_SHARE = 0.5
+#: Share of plates whose text is set off-centre, up to against the plate's frame (real
+#: misreads: the last ``1`` of a car plate read as ``7`` with the frame's corner beside it).
+OFF_CENTRE_SHARE = 0.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +147,10 @@ def _draw_line(ink: np.ndarray, text: str, spec: LineSpec, plate_w: float, s: fl
     widths = [_token_width(ch, spec) for ch in text]
     total = sum(widths) + spec.gap * (len(text) - 1)
     squeeze = min(1.0, (plate_w * 0.94) / total)
-    x = (plate_w - total * squeeze) / 2 + rng.uniform(-2, 2)
+    margin = (plate_w - total * squeeze) / 2
+    x = margin + rng.uniform(-2, 2)
+    if rng.random() < OFF_CENTRE_SHARE:
+        x = margin + rng.choice((-1, 1)) * rng.uniform(0.5, 1.0) * max(0.0, margin - 1)
     for i, (ch, w) in enumerate(zip(text, widths)):
         if ch in _SEPARATORS:
             _draw_separator(ink, ch, x, spec, s)
@@ -158,7 +167,10 @@ def _draw_line(ink: np.ndarray, text: str, spec: LineSpec, plate_w: float, s: fl
 def _mask(ch: str, fonts: tuple[str, str], rng: random.Random, style: FaintStyle) -> np.ndarray:
     """Glyph mask; hanzi are often made heavier (plate hanzi are bold, and blur thins them),
     or, in a thin style, thinner and fainter than the other characters."""
-    mask = glyph(fonts[0], ch) if ord(ch) <= 127 else glyph(fonts[1], ch)
+    font = fonts[0] if ord(ch) <= 127 else fonts[1]
+    mask = glyph(font, ch, rng.randrange(variants(font, ch)))
+    if rng.random() < DISTORT_SHARE:
+        mask = distort(mask, rng)
     if style.thin:
         thin = rng.choice((0, 0, 3))
         if thin:
