@@ -82,12 +82,15 @@ def greedy_slots(probs: torch.Tensor) -> torch.Tensor:
 
 
 class ExportWrapper(nn.Module):
-    """uint8 NHWC in, slot probabilities out: the fast-plate-ocr contract."""
+    """uint8 NHWC in; out: slot probabilities (the fast-plate-ocr contract) and the
+    per-column log-probabilities (N, ROWS * COLS, len(ALPHABET)) that gated's
+    format-constrained decoding reads when the greedy read is not a valid plate."""
 
     def __init__(self, model: PlateOCR) -> None:
         super().__init__()
         self.model = model
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         x = x.permute(0, 3, 1, 2).float() / 255.0
-        return greedy_slots(self.model(x).softmax(-1))
+        log_probs = self.model(x).log_softmax(-1)
+        return greedy_slots(log_probs.exp()), log_probs

@@ -11,12 +11,13 @@ from .ocr_model import ALPHABET, IMG_H, IMG_W, PAD, SLOTS, ExportWrapper, PlateO
 
 
 def export_ocr(model: PlateOCR, path: Path) -> None:
-    """uint8 NHWC grey ``input`` -> ``plate`` probabilities (fast-plate-ocr contract)."""
+    """uint8 NHWC grey ``input`` -> ``plate`` probabilities (fast-plate-ocr contract) and
+    ``ctc`` per-column log-probabilities (gated.anpr.constrained)."""
     wrapper = ExportWrapper(copy.deepcopy(model)).eval()
     dummy = torch.zeros(1, IMG_H, IMG_W, 1, dtype=torch.uint8)
     tmp = path.with_suffix(".tmp.onnx")
-    torch.onnx.export(wrapper, (dummy,), str(tmp), input_names=["input"], output_names=["plate"],
-                      dynamic_axes={"input": {0: "n"}, "plate": {0: "n"}}, opset_version=17,
+    torch.onnx.export(wrapper, (dummy,), str(tmp), input_names=["input"], output_names=["plate", "ctc"],
+                      dynamic_axes={"input": {0: "n"}, "plate": {0: "n"}, "ctc": {0: "n"}}, opset_version=17,
                       dynamo=False)
     tmp.rename(path)
 

@@ -78,9 +78,10 @@ def test_prefer_whole_takes_the_read_that_extends_a_cut_one():
 
 
 @needs_fonts
-def test_box_shorter_than_the_plate_is_retried_wider():
+def test_box_shorter_than_the_plate_is_retried_wider(monkeypatch):
     """A detector box that cuts off the plate's last characters reads nothing valid at the
     tight margin; the wider retries read the whole plate."""
+    monkeypatch.setattr(plate_render, "OFF_CENTRE_SHARE", 0.0)  # the box cuts the text's end
     r = AnprReader()
     read = 0
     for seed in range(4):
@@ -149,3 +150,16 @@ def test_missing_models_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setattr("gated.anpr.models.candidate_dirs", lambda: [tmp_path])
     with pytest.raises(AnprError, match="models not found"):
         AnprReader()
+
+
+@needs_fonts
+@pytest.mark.parametrize("kind", ["vn1", "vn2moto", "cn1"])
+def test_constrained_search_on_the_shipped_model_agrees_with_a_valid_greedy_read(reader, kind):
+    """The model's ``ctc`` output, prepared as fast-plate-ocr prepares its input, holds the
+    same plate the greedy ``plate`` output reads (so the fallback searches the right columns)."""
+    assert reader.ocr.decoder is not None, "the shipped OCR model has no ctc output"
+    rng = random.Random(8)
+    text = plate_text.sample(rng, kind)
+    crop = plate_render.render(text, rng, scale=1.0)
+    assert reader.ocr.read([crop])[0][0] == text.label
+    assert reader.ocr._constrained(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY))[0] == text.label
