@@ -42,10 +42,11 @@ class PlateOCR:
         self.decoder = (Decoder(cfg.alphabet, cfg.alphabet.index(cfg.pad_char), cfg.max_plate_slots)
                         if "ctc" in outputs else None)
 
-    def read(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
+    def read(self, crops: list[np.ndarray], search: bool = False) -> list[tuple[str, float]]:
         """(normalised, format-repaired text, confidence) per BGR or grey crop.
 
-        Confidence = the weakest character's probability."""
+        Confidence = the weakest character's probability. ``search``: an invalid read of
+        6-11 characters gets the format-constrained search (~7 ms each)."""
         if not crops:
             return []
         grey = [c if c.ndim == 2 else cv2.cvtColor(c, cv2.COLOR_BGR2GRAY) for c in crops]
@@ -55,7 +56,7 @@ class PlateOCR:
             text = repair(normalise(p.plate))
             probs = np.asarray(p.char_probs).reshape(-1)[: max(1, len(p.plate))]
             read = (text, float(probs.min()) if text else 0.0)
-            if not is_valid(text) and len(text) in SEARCH_LENGTHS and self.decoder is not None:
+            if search and self.decoder and not is_valid(text) and len(text) in SEARCH_LENGTHS:
                 read = self._constrained(crop) or read
             out.append(read)
         return out
