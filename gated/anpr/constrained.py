@@ -131,8 +131,8 @@ def _backtrack(lp: np.ndarray, blank_index: int, emits: np.ndarray, blanks: np.n
             came = emits[t, slot, k] - lp[t, k]
             if np.isclose(emits[t - 1, slot, k], came, atol=1e-3):
                 continue
-            if np.isclose(blanks[t - 1, slot], came, atol=1e-3):
-                on_char = False
+            if slot == 0 or np.isclose(blanks[t - 1, slot], came, atol=1e-3):
+                on_char = False  # (the first slot can only follow the leading blanks)
                 continue
             other = emits[t - 1, slot - 1].copy()
             other[k] = _NEG
