@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scripts.anpr.rtsp_peer import RtspServer, gstreamer_available, write_frames
-from tests.daemon.gated_proc import Gated, write_config
+from scripts.peers.gated_proc import Gated, write_config
 
 CAMERAS = """
 [sim]

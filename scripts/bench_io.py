@@ -26,8 +26,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from gated.devices.interfaces import LaneOutputs
+from scripts.peers.processes import PtyPair, free_port, modbus_peer
 from tests.io.harness import modbus_cfg, running_link
-from tests.io.peers import PtyPair, free_port, modbus_peer
 
 
 def summary(samples_s: list[float]) -> dict:

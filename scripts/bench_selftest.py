@@ -29,8 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.daemon.gated_proc import Gated, gatectl, write_config
-from tests.io.peers import PtyPair, free_port, modbus_peer, serial_peer
+from scripts.peers.gated_proc import Gated, gatectl, write_config
+from scripts.peers.processes import PtyPair, free_port, modbus_peer, serial_peer
 from tests.selftest.peers import Broker, RtspCamera
 from tests.selftest.test_lane import LANE
 

@@ -40,7 +40,8 @@ from gated.sync.client import Settings
 from gated.sync.cmdexec import Lane
 from gated.sync.topics import Topics
 from gated.sync.uplink import Identity, MqttUplink, Options
-from tests.sync.peers import Broker, free_port
+from scripts.peers.mqtt import Broker
+from scripts.peers.processes import free_port
 
 BODY = {"decision": {"result": "grant", "reasons": ["pass_valid", "plate_match_exact"],
                      "by": "auto"},

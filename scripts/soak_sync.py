@@ -26,9 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from scripts.peers.mqtt import Broker, FaultProxy
 from tests.sync.central import Central
 from tests.sync.lane import burst, last_seq, sync_lane, wait_online
-from tests.sync.peers import Broker, FaultProxy
 
 FAULTS = ("broker_kill", "stall", "reset", "drop", "gated_kill", "calm")
 

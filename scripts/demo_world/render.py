@@ -19,7 +19,7 @@ import numpy as np
 from gated.qr.encode import bitmap
 from scripts.anpr import plate_render
 from scripts.anpr.plate_text import PlateText
-from tests.io.peers import DIE_WITH_PARENT
+from scripts.peers.processes import DIE_WITH_PARENT
 
 from .scenario import FPS, HEIGHT, HORIZON_Y, WIDTH, Pose, Scenario, Vehicle
 

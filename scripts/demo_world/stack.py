@@ -17,9 +17,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.daemon.gated_proc import Gated
-from tests.io.peers import Process, PtyPair, free_port
-from tests.sync.peers import Broker
+from scripts.peers.gated_proc import Gated
+from scripts.peers.mqtt import Broker
+from scripts.peers.processes import Process, PtyPair, free_port
 
 from . import passes
 from .render import GST_VIDEO, SYSTEM_PYTHON, render

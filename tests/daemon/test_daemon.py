@@ -9,7 +9,7 @@ import sqlite3
 
 import pytest
 
-from tests.daemon.gated_proc import Gated, gatectl, write_config
+from scripts.peers.gated_proc import Gated, gatectl, write_config
 
 
 @pytest.fixture
@@ -180,7 +180,7 @@ def test_a_closed_log_pipe_does_not_stop_the_lane(tmp_path):
     """journald restarting, or `gated ... | head`: logging must never take the lane down."""
     import subprocess
 
-    from tests.daemon.gated_proc import gated_cmd
+    from scripts.peers.gated_proc import gated_cmd
 
     cfg = write_config(tmp_path)
     proc = subprocess.Popen([*gated_cmd(), "--config", str(cfg)], stdout=subprocess.PIPE,

@@ -12,9 +12,9 @@ import sqlite3
 import pytest
 
 from scripts.anpr.rtsp_peer import RtspServer, gstreamer_available, write_frames
+from scripts.peers.gated_proc import Gated, write_config
 from tests.anpr.conftest import needs_fonts
 from tests.anpr.test_reader import lane_frame
-from tests.daemon.gated_proc import Gated, write_config
 
 pytestmark = [needs_fonts,
               pytest.mark.skipif(not gstreamer_available(), reason="GStreamer RTSP server missing")]

@@ -12,8 +12,8 @@ import time
 import pytest
 
 from gated.core.timefmt import parse_rfc3339
-from tests.daemon.gated_proc import Gated, gatectl, write_config
-from tests.io.peers import PtyPair, free_port, modbus_peer, serial_peer
+from scripts.peers.gated_proc import Gated, gatectl, write_config
+from scripts.peers.processes import PtyPair, free_port, modbus_peer, serial_peer
 
 HARDWARE = """
 [io]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.io.peers import JsonPeer, PtyPair, free_port, modbus_peer
+from scripts.peers.processes import JsonPeer, PtyPair, free_port, modbus_peer
 
 for tool in ("socat", "mbpoll"):
     if shutil.which(tool) is None:  # pragma: no cover - CI installs it

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from gated.devices.interfaces import LaneInputs
 from gated.devices.link import Backoff, Health, HealthReporter, IoLink
 from gated.devices.modbus import ModbusIoConfig, build
-from tests.io.peers import WAIT_S
+from scripts.peers.processes import WAIT_S
 
 FAST = Backoff(0.1, 2.0, 1.0)  # tests wait for recovery: keep the backoff short
 

@@ -7,8 +7,8 @@ import re
 import subprocess
 
 from gated.devices.interfaces import LaneOutputs
+from scripts.peers.processes import free_port, modbus_peer
 from tests.io.harness import modbus_cfg, running_link
-from tests.io.peers import free_port, modbus_peer
 
 
 def mbpoll(port: int, table: int, ref: int, count: int) -> list[int]:

@@ -13,8 +13,8 @@ import time
 import pytest
 
 from gated.devices.interfaces import LaneOutputs
+from scripts.peers.processes import PtyPair, modbus_peer
 from tests.io.harness import modbus_cfg, running_link
-from tests.io.peers import PtyPair, modbus_peer
 
 FAULT_BOUND_S = 1.0
 

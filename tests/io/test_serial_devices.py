@@ -11,8 +11,8 @@ from structlog.testing import capture_logs
 from gated.devices.link import Backoff, Health, HealthReporter
 from gated.devices.link_serial import BoardLink, ScannerLink
 from gated.devices.serial import SerialBoardConfig, SerialScannerConfig, build_board, build_scanner
+from scripts.peers.processes import PtyPair, serial_peer
 from tests.io.harness import Seen, stop_task
-from tests.io.peers import PtyPair, serial_peer
 
 FAST = Backoff(0.1, 2.0, 1.0)
 

@@ -18,8 +18,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from tests.io.peers import DIE_WITH_PARENT, WAIT_S, Process, free_port
-from tests.sync.peers import wait_port
+from scripts.peers.mqtt import wait_port
+from scripts.peers.processes import DIE_WITH_PARENT, WAIT_S, Process, free_port
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 RTSP_SERVER = Path(__file__).resolve().parents[2] / "scripts" / "anpr" / "rtsp_server.py"

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from gated.field import anpr_bridge
-from tests.daemon.gated_proc import Gated, gatectl, write_config
-from tests.io.peers import PtyPair, free_port, serial_peer
+from scripts.peers.gated_proc import Gated, gatectl, write_config
+from scripts.peers.processes import PtyPair, free_port, serial_peer
 
 LANE = """
 [io]

@@ -13,8 +13,8 @@ from prometheus_client import CollectorRegistry, generate_latest
 
 from gated.config.schema import LaneConfig
 from gated.metrics import families
-from tests.daemon.gated_proc import Gated, write_config
-from tests.io.peers import free_port
+from scripts.peers.gated_proc import Gated, write_config
+from scripts.peers.processes import free_port
 
 TELEMETRY = {
     "ts": "2026-11-23T10:15:30.123+07:00", "boot_id": "b", "uptime_s": 12.5,

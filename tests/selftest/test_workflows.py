@@ -19,7 +19,7 @@ from gated.core.timefmt import parse_offset
 from gated.field.events_csv import day_bounds, to_csv
 from gated.field.logs import journal_lines, readable
 from gated.field.snapshot import camera_jpeg
-from tests.daemon.gated_proc import Gated, gatectl, write_config
+from scripts.peers.gated_proc import Gated, gatectl, write_config
 
 CAMERAS = """
 [[cameras]]

@@ -6,8 +6,8 @@ import shutil
 
 import pytest
 
+from scripts.peers.mqtt import Broker
 from tests.sync.central import Central
-from tests.sync.peers import Broker
 
 if shutil.which("mosquitto") is None:  # scripts/system-packages.sh installs it
     pytest.skip("mosquitto is not installed (Debian package mosquitto)", allow_module_level=True)

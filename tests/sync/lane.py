@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 
 from gated.control.client import NotRunning
-from tests.daemon.gated_proc import Gated, write_config
+from scripts.peers.gated_proc import Gated, write_config
 
 
 def mqtt_section(port: int, **extra) -> str:

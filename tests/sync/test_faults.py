@@ -15,8 +15,8 @@ import time
 
 import pytest
 
+from scripts.peers.mqtt import FaultProxy
 from tests.sync.lane import burst, last_seq, sync_lane, wait_online
-from tests.sync.peers import FaultProxy
 
 
 class Burster:

@@ -1,4 +1,4 @@
-"""Run the real ``gated`` daemon as a subprocess for integration tests."""
+"""Run the real ``gated`` daemon as a subprocess (integration tests, benchmarks, the demo)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from gated.control.client import Client, NotRunning
-from tests.io.peers import DIE_WITH_PARENT
+from scripts.peers.processes import DIE_WITH_PARENT
 
 FAST_TIMING = """
 [timing]

@@ -1,4 +1,4 @@
-"""Real peers for the I/O tests: processes started and stopped by the tests.
+"""Real peers as child processes, for the tests, the benchmarks and the demo lane.
 
 Each peer is a separate process (a pymodbus server, socat, a scripted serial device) so
 that tests can kill, freeze (SIGSTOP) and restart it like the real thing. Waits are

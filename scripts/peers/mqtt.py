@@ -1,6 +1,6 @@
-"""Real peers for the sync tests: a mosquitto per test, a TCP fault proxy, free ports.
+"""MQTT peers: Debian's mosquitto per test (or per demo) and a TCP fault proxy.
 
-Also used by ``scripts/soak_sync.py`` and ``scripts/bench_sync.py``.
+Used by the sync tests, ``scripts/soak_sync.py``, ``scripts/bench_sync.py`` and the demo.
 """
 
 from __future__ import annotations
@@ -14,11 +14,7 @@ import threading
 import time
 from pathlib import Path
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from scripts.peers.processes import free_port
 
 
 def wait_port(port: int, timeout: float = 20.0) -> None:
