@@ -73,8 +73,7 @@ class AnprReader:
         """OCR each box at the first two margins and keep the better read (``prefer_whole``);
         boxes that give no plate are retried at the remaining, looser margins in turn, and
         last of all with the format-constrained search (only then: it costs ~7 ms a read)."""
-        paired = self.config.margins[:2]
-        per_margin = [self._read_at(image, boxes, m) for m in paired]
+        per_margin = self._read_at(image, boxes, self.config.margins[:2])
         reads: list[PlateRead] = []
         pending = []
         for i, box in enumerate(boxes):
@@ -86,20 +85,23 @@ class AnprReader:
         for margin in self.config.margins[2:]:
             if not pending:
                 break
-            got = self._read_at(image, pending, margin)
+            (got,) = self._read_at(image, pending, (margin,))
             reads += [r for r in got if r is not None]
             pending = [b for b, r in zip(pending, got) if r is None]
         if pending:
-            reads += [r for r in self._read_at(image, pending, self.config.margins[1], search=True) if r]
+            (got,) = self._read_at(image, pending, self.config.margins[1:2], search=True)
+            reads += [r for r in got if r]
         return dedupe(reads)
 
-    def _read_at(self, image: np.ndarray, boxes: list[tuple[int, int, int, int]], margin: float,
-                 search: bool = False) -> list[PlateRead | None]:
-        """One accepted read (or None) per box, cropped with ``margin`` around it."""
+    def _read_at(self, image: np.ndarray, boxes: list[tuple[int, int, int, int]],
+                 margins: tuple[float, ...], search: bool = False) -> list[list[PlateRead | None]]:
+        """Per margin, one accepted read (or None) per box cropped with that margin around
+        it; every crop goes to the OCR in one batch (one call per frame phase, not per margin)."""
         h, w = image.shape[:2]
-        crops = [expand(b, margin, w, h) for b in boxes]
+        crops = [expand(b, m, w, h) for m in margins for b in boxes]
         results = self.ocr.read([image[y1:y2, x1:x2] for x1, y1, x2, y2 in crops], search)
-        return [next(iter(self._accept([b], [res])), None) for b, res in zip(boxes, results)]
+        reads = [next(iter(self._accept([b], [res])), None) for b, res in zip(boxes * len(margins), results)]
+        return [reads[i * len(boxes) : (i + 1) * len(boxes)] for i in range(len(margins))]
 
     def _accept(self, boxes: list[tuple[int, int, int, int]], results: list[tuple[str, float]]) -> list[PlateRead]:
         out = []
