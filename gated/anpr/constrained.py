@@ -25,6 +25,9 @@ _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _CN_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # Chinese plates never use I or O
 _CN_ALNUM = _CN_LETTERS + _DIGITS
 _NEG = -1e9
+#: How much less likely than the greedy read a constrained read may be (natural log):
+#: 4 = e^4 ~ 55x. Measured on the real crops: 2 and 8 give within 0.1 point of 4.
+MAX_DROP = 4.0
 
 
 def _templates() -> list[list[str]]:
@@ -66,7 +69,7 @@ class Decoder:
             for j, allowed in enumerate(tpl):
                 self.mask[i, j, [alphabet.index(c) for c in allowed]] = 0.0
 
-    def decode(self, log_probs: np.ndarray, max_drop: float = 8.0) -> ConstrainedRead | None:
+    def decode(self, log_probs: np.ndarray, max_drop: float = MAX_DROP) -> ConstrainedRead | None:
         """Best valid plate for one crop's (T, len(alphabet)) column log-probabilities, or
         None when there is none within ``max_drop`` (natural log) of the greedy path.
 

@@ -2,8 +2,8 @@
 
 A greedy read that is not a valid plate even after ``repair`` gets a second chance: the
 model's ``ctc`` output (per-column log-probabilities) is searched for the most likely
-valid plate (``constrained``), accepted only when it is at most ``MAX_DROP`` (natural
-log) less likely than the greedy read. Models without that output simply skip it.
+valid plate (``constrained``), accepted only when it is at most ``constrained.MAX_DROP``
+(natural log) less likely than the greedy read. Models without that output simply skip it.
 """
 
 from __future__ import annotations
@@ -21,9 +21,6 @@ from gated.core.plates import is_valid, normalise
 from .constrained import Decoder
 from .repair import repair
 
-#: How much less likely than the greedy read a constrained read may be (natural log):
-#: 4 = e^4 ~ 55x. Measured on the real crops: 2 and 8 give within 0.1 point of 4.
-MAX_DROP = 4.0
 #: Greedy reads this long are worth a constrained search; shorter or longer ones are
 #: rarely a plate (a sign, a sticker) and the search costs ~7 ms.
 SEARCH_LENGTHS = range(6, 12)
@@ -57,15 +54,19 @@ class PlateOCR:
             probs = np.asarray(p.char_probs).reshape(-1)[: max(1, len(p.plate))]
             read = (text, float(probs.min()) if text else 0.0)
             if search and self.decoder and not is_valid(text) and len(text) in SEARCH_LENGTHS:
-                read = self._constrained(crop) or read
+                read = self.search(crop) or read
             out.append(read)
         return out
 
-    def _constrained(self, grey: np.ndarray) -> tuple[str, float] | None:
-        """The most likely valid plate in this crop's columns, if likely enough."""
+    def search(self, grey: np.ndarray) -> tuple[str, float] | None:
+        """The most likely valid plate in this grey crop's columns, if likely enough (or None;
+        also None for a model without the ``ctc`` output). Runs the model once more: fast-plate-ocr
+        fetches only its ``plate`` output."""
+        if self.decoder is None:
+            return None
         cfg = self.recognizer.config
         x = preprocess_image(resize_image(grey, cfg.img_height, cfg.img_width, cfg.image_color_mode,
                                           cfg.keep_aspect_ratio, cfg.interpolation, cfg.padding_color))
         (log_probs,) = self.recognizer.model.run(["ctc"], {"input": x})
-        found = self.decoder.decode(log_probs[0], MAX_DROP)
+        found = self.decoder.decode(log_probs[0])
         return (found.text, found.confidence) if found else None

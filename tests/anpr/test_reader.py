@@ -162,4 +162,4 @@ def test_constrained_search_on_the_shipped_model_agrees_with_a_valid_greedy_read
     text = plate_text.sample(rng, kind)
     crop = plate_render.render(text, rng, scale=1.0)
     assert reader.ocr.read([crop])[0][0] == text.label
-    assert reader.ocr._constrained(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY))[0] == text.label
+    assert reader.ocr.search(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY))[0] == text.label
