@@ -54,8 +54,28 @@ class ShardPool:
         return online_jitter(x, rng), torch.from_numpy(self.labels[idx])
 
 
+#: Share of training samples blurred online, and the largest blur (sigma, model pixels).
+#: Real Chinese crops are read 7 points worse (81 -> 74% right province) after a 0.7 px
+#: blur: the plates the camera blurs most are where the province character is lost.
+BLUR_SHARE, BLUR_MAX = 0.4, 1.6
+
+
+def online_blur(x: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
+    """Gaussian blur of a random sigma (0.4..BLUR_MAX) on BLUR_SHARE of the samples."""
+    n = x.shape[0]
+    sigma = np.where(rng.random(n) < BLUR_SHARE, rng.uniform(0.4, BLUR_MAX, n), 0.0)
+    t = np.arange(-3, 4, dtype=np.float32)
+    k = np.exp(-(t[None, :] ** 2) / (2 * np.maximum(sigma, 1e-3)[:, None] ** 2))
+    k = torch.from_numpy((k / k.sum(1, keepdims=True)).astype(np.float32))  # (n, 7)
+    y = x.reshape(1, n, *x.shape[2:])
+    y = F.conv2d(F.pad(y, (3, 3, 0, 0), mode="replicate"), k.view(n, 1, 1, 7), groups=n)
+    y = F.conv2d(F.pad(y, (0, 0, 3, 3), mode="replicate"), k.view(n, 1, 7, 1), groups=n)
+    return y.reshape(x.shape)
+
+
 def online_jitter(x: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
-    """Cheap per-sample contrast, gamma, noise and shift, so reused shards look fresh."""
+    """Cheap per-sample blur, contrast, gamma, noise and shift, so reused shards look fresh."""
+    x = online_blur(x, rng)
     n = x.shape[0]
     gain = torch.from_numpy(rng.uniform(0.7, 1.3, (n, 1, 1, 1)).astype(np.float32))
     bias = torch.from_numpy(rng.uniform(-0.15, 0.15, (n, 1, 1, 1)).astype(np.float32))
