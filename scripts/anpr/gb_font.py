@@ -102,7 +102,12 @@ ALTERNATES: dict[str, list[list[list[tuple[float, float]]]]] = {
            [(40, 50), (27, 50)]]],
     "2": [[arc(22.5, 22, 17.5, 17, 200, 360) + [(40, 30), (5, 85), (40, 85)]]],
 }
-VN_ALTERNATES = {"1": [[[(x, 29 - x), (24, 5), (24, 85)]] for x in (13, 16)]}  # shorter flags
+VN_ALTERNATES = {
+    "1": [[[(x, 29 - x), (24, 5), (24, 85)]] for x in (13, 16)],  # shorter flags
+    # the open 4 of motorbike plates drawn with an upright or barely slanted left stroke
+    # (real misreads: 4 read as L or C)
+    "4": [[[(x, 5), (6, 60), (41, 60)], [(31, 30), (31, 85)]] for x in (6, 13)],
+}
 
 #: Stroke weights (x STROKE) the renderer picks from.
 WEIGHTS = (0.75, 0.9, 1.0, 1.15)

@@ -32,7 +32,9 @@ def test_every_alternate_is_drawn_and_differs_from_the_main_shape(char, style):
 
 def test_characters_without_alternates_have_one_shape():
     assert glyphs.variants("stroke:1.0:cn", "7") == 1
-    assert glyphs.variants("stroke:1.0:vn", "4") == 1
+    assert glyphs.variants("stroke:1.0:vn", "7") == 1
+    assert glyphs.variants("stroke:1.0:cn", "4") == 1  # the closed Chinese 4 has no alternates
+    assert glyphs.variants("stroke:1.0:vn", "4") == 3  # the open Vietnamese 4: slanted, upright
     assert glyphs.variants("/usr/share/fonts/any.ttf", "M") == 1
 
 
