@@ -14,7 +14,7 @@ from gated.devices.interfaces import PlateRead
 from .detector import Detection, PlateDetector, clip_box
 from .models import DETECTOR_FILE, OCR_CONFIG_FILE, OCR_FILE, AnprError, models_dir
 from .ocr import PlateOCR
-from .voting import consensus
+from .voting import agreement, consensus
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,11 +136,11 @@ def trimmed_copies(image: np.ndarray) -> list[np.ndarray]:
 
 
 def vote_reads(reads: list[tuple[str, float]]) -> tuple[str, float]:
-    """Consensus of several reads of one plate (valid reads only, when there are any);
-    confidence = the agreeing reads' confidence summed over all reads."""
+    """Consensus of several reads of one plate (valid reads only, when there are any), with
+    its ``agreement`` over all the reads."""
     valid = [(t, c) for t, c in reads if is_valid(t)] or reads
     text = consensus(valid)
-    return text, round(sum(c for t, c in reads if t == text) / max(1, len(reads)), 3)
+    return text, round(agreement(reads, text), 3)
 
 
 def prefer_whole(reads: list[PlateRead]) -> PlateRead | None:

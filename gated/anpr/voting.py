@@ -98,10 +98,11 @@ def agreed(reads: list[tuple[str, float]], min_agree: int) -> str | None:
     return max(repeated, key=lambda t: (counts[t], weight[t], t)) if repeated else None
 
 
-def _score(reads: list[tuple[str, float]], plate: str) -> tuple[int, float]:
-    agree = [c for t, c in reads if t == plate]
-    total = sum(c for _, c in reads)
-    return len(agree), (sum(agree) / total if total else 0.0)
+def agreement(reads: list[tuple[str, float]], plate: str) -> float:
+    """The confidence of ``plate`` over ``reads``: the confidences of the reads that equal it,
+    summed over all reads (a read that disagrees counts 0). Three reads at 0.9 give 0.9; a
+    misread among them lowers it. Used for the vote's decision and a crop's 6-copy vote."""
+    return sum(c for t, c in reads if t == plate) / len(reads) if reads else 0.0
 
 
 class PlateVoter:
@@ -147,12 +148,11 @@ class PlateVoter:
         plate = agreed(c.reads, self.config.min_agree)
         if plate is not None:
             c.decided = True
-            return Decision(plate, _score(c.reads, plate)[1], len(c.reads), "read", c.first_seen, now)
+            return Decision(plate, agreement(c.reads, plate), len(c.reads), "read", c.first_seen, now)
         if now - c.first_seen >= self.config.timeout:
             c.decided = True
             if len(c.reads) < self.config.min_reads:
                 return None
             plate = consensus(c.reads)
-            conf = _score(c.reads, plate)[1]
-            return Decision(plate, conf, len(c.reads), "low_confidence", c.first_seen, now)
+            return Decision(plate, agreement(c.reads, plate), len(c.reads), "low_confidence", c.first_seen, now)
         return None
