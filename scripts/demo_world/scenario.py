@@ -221,6 +221,7 @@ DEMO = Scenario("demo", (
 #: The end-to-end tests' shorter video: one vehicle per expected outcome.
 E2E = Scenario("e2e", (
     DEMO.vehicles[0],
+    DEMO.vehicles[2],
     _v("unknown VN truck", ["15H-543.21"], "vn1", drives_through=False, colour=(30, 30, 150)),
     _v("VN truck with a forged QR", ["37C-135.79"], "vn1", qr="forged", drives_through=False,
        colour=(20, 60, 110)),

@@ -122,6 +122,18 @@ def test_declared_truck_is_granted_and_passes(lane):
     assert done and done[0]["vehicles"] == 1
 
 
+def test_signed_qr_grants_its_truck(lane):
+    """The cab-window camera decodes the driver's signed pass; with the plate voted to the
+    pass's plate, the QR is what grants (source ``qr-signed``), and the truck drives through."""
+    events = lane.gated.events()
+    decided = by_plate(events, "桂A12345")[0]
+    assert decided["decision"]["result"] == "grant", decided["decision"]
+    assert "qr_signed" in decided["decision"]["reasons"]
+    assert decided["pass"] == {"id": "P-2026-000125", "source": "qr-signed"}
+    assert any(e["type"] == "passage.completed" and e["passage_id"] == decided["passage_id"]
+               for e in events)
+
+
 def test_unknown_truck_is_denied(lane):
     decision = last_decision(lane.gated.events(), "15H54321")
     assert decision["result"] == "deny" and "no_pass" in decision["reasons"]
@@ -153,8 +165,8 @@ def test_decisions_name_only_the_trucks_in_the_video(lane):
     """Every truck decided, and no passage for a misread or for the plate-less tailgater."""
     decided = [e for e in lane.gated.events() if e["type"] == "passage.decided"]
     plates = [e["vehicle"]["plate"] for e in decided]
-    assert sorted(set(plates)) == sorted(["29C12345", "15H54321", "37C13579", "20C24680",
-                                          "云A54321"]), plates
+    assert sorted(set(plates)) == sorted(["29C12345", "桂A12345", "15H54321", "37C13579",
+                                          "20C24680", "云A54321"]), plates
 
 
 def test_stale_central_open_is_refused(lane):
