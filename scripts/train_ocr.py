@@ -21,7 +21,16 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from scripts.anpr import checkpoint
-from scripts.anpr.ocr_model import BLANK, IMG_H, IMG_W, PlateOCR, encode, greedy_slots
+from scripts.anpr.ocr_model import (
+    BLANK,
+    IMG_H,
+    IMG_W,
+    PlateOCR,
+    channels_of,
+    encode,
+    greedy_slots,
+    widen_from,
+)
 from scripts.anpr.onnx_export import export_ocr
 
 
@@ -107,12 +116,19 @@ def evaluate(model: PlateOCR, images: np.ndarray, labels: np.ndarray) -> tuple[f
 
 
 def init_from(model: PlateOCR, ckpt: Path) -> None:
-    """Warm start: copy every weight whose name and shape match (e.g. the backbone)."""
+    """Warm start from another run's weights, the same or a narrower backbone
+    (``widen_from``: the wider model starts computing exactly what the old one did)."""
     weights = torch.load(ckpt, weights_only=False)["model"]
-    own = model.state_dict()
-    shared = {k: v for k, v in weights.items() if k in own and own[k].shape == v.shape}
-    model.load_state_dict(shared, strict=False)
-    print(f"initialised {len(shared)}/{len(own)} tensors from {ckpt}", flush=True)
+    copied = widen_from(model, weights)
+    print(f"initialised {copied}/{len(model.state_dict())} tensors from {ckpt} "
+          f"(channels {channels_of(weights)} -> {model.channels})", flush=True)
+
+
+def build_model(last: Path, channels: str | None) -> PlateOCR:
+    """The model to train: a resumed run keeps its checkpoint's channels."""
+    if last.exists():
+        return PlateOCR(channels_of(torch.load(last, weights_only=False)["model"]))
+    return PlateOCR(tuple(int(c) for c in channels.split(","))) if channels else PlateOCR()
 
 
 def ctc_loss(model: PlateOCR, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -134,14 +150,15 @@ def main() -> None:
     ap.add_argument("--max-shards", type=int, default=120)
     ap.add_argument("--save-every", type=int, default=500)
     ap.add_argument("--val-every", type=int, default=2000)
-    ap.add_argument("--init", type=Path, help="warm start from this checkpoint's matching weights")
+    ap.add_argument("--init", type=Path, help="warm start from this checkpoint (same or narrower)")
+    ap.add_argument("--channels", help="backbone channels of a new run, e.g. 24,48,64,64,96")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     args.ckpt.mkdir(parents=True, exist_ok=True)
-    model = PlateOCR()
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     last = args.ckpt / "last.pt"
+    model = build_model(last, args.channels)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     resumed = checkpoint.resume(last, model, opt)
     if resumed is None and args.init:
         init_from(model, args.init)

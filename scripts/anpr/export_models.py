@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 
 from .det_model import DetExportWrapper, PlateDet
-from .ocr_model import PlateOCR
+from .ocr_model import PlateOCR, channels_of
 from .onnx_export import export_detector, export_ocr, write_plate_config
 
 
@@ -32,7 +32,7 @@ def main() -> None:
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     if args.ocr_ckpt.exists():
-        ocr = PlateOCR()
+        ocr = PlateOCR(channels_of(torch.load(args.ocr_ckpt, weights_only=False, map_location="cpu")["model"]))
         step = load(ocr, args.ocr_ckpt)
         export_ocr(ocr, args.out / "plate_ocr.onnx")
         write_plate_config(args.out / "plate_config.yaml")

@@ -44,10 +44,14 @@ def _conv(cin: int, cout: int, stride: int | tuple[int, int] = 1, k: int | tuple
                          nn.ReLU(inplace=True))
 
 
+#: Backbone channels of the shipped model (run 1 onwards).
+CHANNELS = (16, 32, 48, 64, 96)
+
+
 class PlateOCR(nn.Module):
-    def __init__(self) -> None:
+    def __init__(self, channels: tuple[int, ...] = CHANNELS) -> None:
         super().__init__()
-        c = [16, 32, 48, 64, 96]
+        c = self.channels = tuple(channels)
         self.backbone = nn.Sequential(
             _conv(1, c[0], 2),  # 32x64
             _conv(c[0], c[1], 2),  # 16x32
@@ -64,6 +68,35 @@ class PlateOCR(nn.Module):
         """x: float (N, 1, H, W) 0..1 -> logits (N, ROWS * COLS, len(ALPHABET)), top row first."""
         f = self.classify(self.context(self.rows(self.backbone(x))))
         return f.flatten(2).transpose(1, 2)
+
+
+def channels_of(state: dict[str, torch.Tensor]) -> tuple[int, ...]:
+    """The backbone channels a saved state dict was trained with."""
+    return tuple(int(state[f"backbone.{i}.0.weight"].shape[0]) for i in (0, 1, 2, 3, 4))
+
+
+def widen_from(model: PlateOCR, state: dict[str, torch.Tensor]) -> int:
+    """Warm-start a model at least as wide as ``state``'s, computing the same function:
+    every old tensor goes into the leading slice of the new one; the weights from new
+    input channels into old output channels are zeroed, new output channels keep their
+    fresh initialisation (their outgoing weights are zero, so they start silent and learn).
+    Returns how many tensors were copied."""
+    own = model.state_dict()
+    copied = 0
+    with torch.no_grad():
+        for name, old in state.items():
+            new = own.get(name)
+            if new is None or new.dim() != old.dim() or any(a < b for a, b in zip(new.shape, old.shape)):
+                continue
+            if new.dim() == 0:
+                new.copy_(old)
+            elif new.dim() == 1:
+                new[: old.shape[0]] = old
+            else:
+                new[: old.shape[0], old.shape[1] :] = 0.0
+                new[: old.shape[0], : old.shape[1], ...] = old
+            copied += 1
+    return copied
 
 
 def greedy_slots(probs: torch.Tensor) -> torch.Tensor:
