@@ -79,13 +79,15 @@ class CachedPeer:
         return self.cache[key]
 
 
-def eval_crops(s: eval_sets.CropSet, read, failures: Path | None) -> dict:
+def eval_crops(s: eval_sets.CropSet, read, failures: Path | None, audit: dict | None = None) -> dict:
     t = time.perf_counter()
     preds = [read(img, two) for img, two in zip(s.images, s.two_line)]
     out = metrics.crop_scores(preds, s.labels)
     out["ms_per_crop"] = 1000 * (time.perf_counter() - t) / max(1, len(preds))
     if "CarLongPlate" in s.name:
         out["distinct"] = metrics.per_distinct(preds, s.labels)
+    if audit and s.files and any(f in audit for f in s.files):
+        out["audited"] = metrics.audited_scores(preds, s.labels, s.files, audit)
     if failures is not None:
         fails = [(f, p, lab) for f, p, lab in zip(s.files or [""] * len(preds), preds, s.labels) if p != lab]
         (failures / f"{s.name}.txt").write_text("".join(f"{f},{lab},{p}\n" for f, p, lab in fails))
@@ -118,11 +120,14 @@ def main() -> None:
     ap.add_argument("--rendered-per-kind", type=int, default=300)
     ap.add_argument("--json", type=Path)
     ap.add_argument("--failures", type=Path, help="write misread files per set here")
+    ap.add_argument("--audit", type=Path, help="JSON of real crops checked by eye (metrics.audited_scores); "
+                    "kept outside the repository, with the data")
     ap.add_argument("--peer-cache", type=Path, default=Path("/work/cache/anpr/peer_results_r3.json"),
                     help="peer results are reused from here (the peer does not change)")
     args = ap.parse_args()
     reader = AnprReader(args.models)
     peer = None if args.no_peer else CachedPeer(args.peer_cache)
+    audit = json.loads(args.audit.read_text(encoding="utf-8")) if args.audit else None
     if args.failures:
         args.failures.mkdir(parents=True, exist_ok=True)
     report: dict[str, dict] = {}
@@ -130,7 +135,7 @@ def main() -> None:
     if not any(s.name.startswith("real") for s in crop_sets):
         print("note: ../shared/data not found: real sets skipped")
     for s in crop_sets:
-        report[s.name] = {"gated": eval_crops(s, lambda im, _two: reader.read_crop(im).text, args.failures),
+        report[s.name] = {"gated": eval_crops(s, lambda im, _two: reader.read_crop(im).text, args.failures, audit),
                           "gated_vote": eval_crops(s, lambda im, _two: reader.read_crop(im, vote=True).text, None)}
         if peer:
             report[s.name]["peer"] = peer.result(s, lambda s=s: eval_crops(s, peer.engine.read_crop, None))
@@ -155,12 +160,17 @@ def table(report: dict[str, dict]) -> str:
             rows.append(f"| {name} | {g['n']} | {g['exact']:.1%} | {g['char']:.1%} | "
                         f"{v.get('exact', float('nan')):.1%} | "
                         f"{p.get('exact', float('nan')):.1%} | {p.get('char', float('nan')):.1%} |")
+            if "audited" in g:
+                a = g["audited"]
+                rows.append(f"| {name} against labels checked by eye ({a['label_errors']} corrected, "
+                            f"{a['undecidable']} undecidable left out / counted as failures) | | "
+                            f"{a['exact']:.1%} / {a['exact_strict']:.1%} | | | | |")
             if "distinct" in g:
                 d, pd = g["distinct"], p.get("distinct", {})
                 rows.append(f"| {name} per distinct plate ({d['plates']}) | | {d['mean_exact']:.1%} | | | "
                             f"{pd.get('mean_exact', float('nan')):.1%} | |")
-    rows += ["", "| scenes | n | gated all read | gated plates read | gated false/frame | det recall | "
-             "peer all read | peer false/frame |", "|---|---|---|---|---|---|---|---|"]
+    rows += ["", ("| scenes | n | gated all read | gated plates read | gated false/frame | det recall | "
+             "peer all read | peer false/frame |"), "|---|---|---|---|---|---|---|---|"]
     for name, r in report.items():
         g, p = r["gated"], r.get("peer", {})
         if "scenes_read" in g:

@@ -18,6 +18,25 @@ def crop_scores(preds: list[str], truths: list[str]) -> dict[str, float]:
             "char": sum(char_accuracy(p, t) for p, t in zip(preds, truths)) / n}
 
 
+def audited_scores(preds: list[str], labels: list[str], files: list[str], audit: dict[str, dict]) -> dict:
+    """Exact match against labels checked by eye (``audit``: file -> {"verdict":
+    "label_error" | "ambiguous" | "ours_wrong", "truth": printed text}): a label error is
+    scored against the printed text; an undecidable crop (occluded, cut) is left out of
+    ``exact`` and counted as a failure in ``exact_strict``."""
+    undecidable = corrected = hits = 0
+    for pred, label, f in zip(preds, labels, files):
+        entry = audit.get(f, {})
+        if entry.get("verdict") == "ambiguous":
+            undecidable += 1
+            continue
+        truth = entry.get("truth", label) if entry.get("verdict") == "label_error" else label
+        corrected += truth != label
+        hits += pred == truth
+    n = len(labels)
+    return {"n": n, "undecidable": undecidable, "label_errors": corrected,
+            "exact": hits / max(1, n - undecidable), "exact_strict": hits / max(1, n)}
+
+
 def per_distinct(preds: list[str], truths: list[str]) -> dict[str, float]:
     """Accuracy per distinct plate: mean of each plate's exact rate, and share read by majority."""
     groups: dict[str, list[bool]] = defaultdict(list)
