@@ -124,11 +124,16 @@ def init_from(model: PlateOCR, ckpt: Path) -> None:
           f"(channels {channels_of(weights)} -> {model.channels})", flush=True)
 
 
-def build_model(last: Path, channels: str | None) -> PlateOCR:
-    """The model to train: a resumed run keeps its checkpoint's channels."""
+def build_model(last: Path, channels: str | None, init: Path | None) -> PlateOCR:
+    """The model to train: a resumed run keeps its checkpoint's channels; a new one takes
+    ``channels``, else those of the ``init`` checkpoint, else the shipped model's."""
     if last.exists():
         return PlateOCR(channels_of(torch.load(last, weights_only=False)["model"]))
-    return PlateOCR(tuple(int(c) for c in channels.split(","))) if channels else PlateOCR()
+    if channels:
+        return PlateOCR(tuple(int(c) for c in channels.split(",")))
+    if init:
+        return PlateOCR(channels_of(torch.load(init, weights_only=False)["model"]))
+    return PlateOCR()
 
 
 def ctc_loss(model: PlateOCR, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -157,7 +162,7 @@ def main() -> None:
     torch.manual_seed(0)
     args.ckpt.mkdir(parents=True, exist_ok=True)
     last = args.ckpt / "last.pt"
-    model = build_model(last, args.channels)
+    model = build_model(last, args.channels, args.init)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     resumed = checkpoint.resume(last, model, opt)
     if resumed is None and args.init:

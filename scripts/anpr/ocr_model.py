@@ -80,7 +80,9 @@ def widen_from(model: PlateOCR, state: dict[str, torch.Tensor]) -> int:
     every old tensor goes into the leading slice of the new one; the weights from new
     input channels into old output channels are zeroed, new output channels keep their
     fresh initialisation (their outgoing weights are zero, so they start silent and learn).
-    Returns how many tensors were copied."""
+    Returns how many tensors were copied; a narrower model than ``state``'s is an error."""
+    if any(a < b for a, b in zip(model.channels, channels_of(state))):
+        raise ValueError(f"cannot narrow {channels_of(state)} to {model.channels}")
     own = model.state_dict()
     copied = 0
     with torch.no_grad():
