@@ -1,6 +1,6 @@
 """Benchmark ANPR on this machine, pinned to one core.
 
-    python scripts/bench_anpr.py [--frames 200] [--no-rtsp]
+    python scripts/bench_anpr.py [--frames 300] [--no-rtsp]
 
 1. detection + OCR per 1080p frame (60 rendered lane frames with 1-4 plates), p50/p99,
    overall and per plate count;
@@ -177,7 +177,7 @@ def run(args: argparse.Namespace) -> None:
           f"mean {np.mean(t) * 1000:.1f} ms  (n={len(t)}, {LANE_FRAMES} distinct frames)")
     for count, ts in by_count.items():
         print(f"  frames with {count} plate(s): p50 {pct(ts, 50):.1f} ms  p99 {pct(ts, 99):.1f} ms  (n={len(ts)})")
-    frames = lane_frames(LANE_FRAMES)
+    frames = lane_frames(LANE_FRAMES)  # the same frames (same seed) as frame_figures timed
     det = []
     for i in range(args.frames):
         s = time.perf_counter()
