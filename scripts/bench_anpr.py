@@ -76,10 +76,11 @@ def bench_frames(reader: AnprReader, frames: list[np.ndarray], rounds: int) -> l
     return times
 
 
-def frame_figures(reader: AnprReader, rounds: int) -> tuple[list[float], dict[int, list[float]]]:
-    """Detection + OCR times over ``LANE_FRAMES`` lane frames (after a warm-up round over
-    all of them), overall and per plate count in the frame."""
-    scenes = lane_scenes(LANE_FRAMES)
+def frame_figures(reader: AnprReader, rounds: int, scenes: list[tuple[np.ndarray, int]] | None = None
+                  ) -> tuple[list[float], dict[int, list[float]]]:
+    """Detection + OCR times over ``scenes`` (default: ``LANE_FRAMES`` lane frames), after a
+    warm-up round over all of them, overall and per plate count in the frame."""
+    scenes = scenes or lane_scenes(LANE_FRAMES)
     frames = [f for f, _ in scenes]
     bench_frames(reader, frames, len(frames))  # warm-up
     times = bench_frames(reader, frames, rounds)
@@ -172,12 +173,13 @@ def main() -> None:
 
 def run(args: argparse.Namespace) -> None:
     reader = AnprReader()
-    t, by_count = frame_figures(reader, args.frames)
+    scenes = lane_scenes(LANE_FRAMES)
+    t, by_count = frame_figures(reader, args.frames, scenes)
     print(f"detection+OCR per 1080p frame: p50 {pct(t, 50):.1f} ms  p99 {pct(t, 99):.1f} ms  "
           f"mean {np.mean(t) * 1000:.1f} ms  (n={len(t)}, {LANE_FRAMES} distinct frames)")
     for count, ts in by_count.items():
         print(f"  frames with {count} plate(s): p50 {pct(ts, 50):.1f} ms  p99 {pct(ts, 99):.1f} ms  (n={len(ts)})")
-    frames = lane_frames(LANE_FRAMES)  # the same frames (same seed) as frame_figures timed
+    frames = [f for f, _ in scenes]
     det = []
     for i in range(args.frames):
         s = time.perf_counter()

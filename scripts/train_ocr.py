@@ -72,14 +72,21 @@ BLUR_SHARE, BLUR_MAX = 0.4, 1.6
 def online_blur(x: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
     """Gaussian blur of a random sigma (0.4..BLUR_MAX) on BLUR_SHARE of the samples."""
     n = x.shape[0]
-    sigma = np.where(rng.random(n) < BLUR_SHARE, rng.uniform(0.4, BLUR_MAX, n), 0.0)
+    chosen = rng.random(n) < BLUR_SHARE
+    sigma = rng.uniform(0.4, BLUR_MAX, n)[chosen]  # drawn for all, so the stream is as before
+    m = len(sigma)
+    if m == 0:
+        return x
     t = np.arange(-3, 4, dtype=np.float32)
-    k = np.exp(-(t[None, :] ** 2) / (2 * np.maximum(sigma, 1e-3)[:, None] ** 2))
-    k = torch.from_numpy((k / k.sum(1, keepdims=True)).astype(np.float32))  # (n, 7)
-    y = x.reshape(1, n, *x.shape[2:])
-    y = F.conv2d(F.pad(y, (3, 3, 0, 0), mode="replicate"), k.view(n, 1, 1, 7), groups=n)
-    y = F.conv2d(F.pad(y, (0, 0, 3, 3), mode="replicate"), k.view(n, 1, 7, 1), groups=n)
-    return y.reshape(x.shape)
+    k = np.exp(-(t[None, :] ** 2) / (2 * sigma[:, None] ** 2))
+    k = torch.from_numpy((k / k.sum(1, keepdims=True)).astype(np.float32))  # (m, 7)
+    idx = torch.from_numpy(np.flatnonzero(chosen))
+    y = x[idx].reshape(1, m, *x.shape[2:])
+    y = F.conv2d(F.pad(y, (3, 3, 0, 0), mode="replicate"), k.view(m, 1, 1, 7), groups=m)
+    y = F.conv2d(F.pad(y, (0, 0, 3, 3), mode="replicate"), k.view(m, 1, 7, 1), groups=m)
+    out = x.clone()
+    out[idx] = y.reshape(m, *x.shape[1:])
+    return out
 
 
 def online_jitter(x: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
