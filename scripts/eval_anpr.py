@@ -63,11 +63,14 @@ class CachedPeer:
 
     @staticmethod
     def key(s) -> str:
-        """Set name and size; rendered sets also a hash of their labels, which changes
-        whenever the renderer does (so stale peer results are never reused)."""
+        """Set name and size; rendered sets also a hash of their labels and pixels, which
+        changes whenever the renderer or its fonts do (stale peer results are never reused)."""
         key = f"{s.name}:{len(s.labels)}"
         if s.name.startswith("rendered"):
-            key += ":" + hashlib.sha1("\n".join(map(str, s.labels)).encode()).hexdigest()[:10]
+            digest = hashlib.sha1("\n".join(map(str, s.labels)).encode())
+            for image in s.images:
+                digest.update(image.tobytes())
+            key += ":" + digest.hexdigest()[:10]
         return key
 
     def result(self, s, compute) -> dict:

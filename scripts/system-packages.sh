@@ -7,7 +7,8 @@ set -euo pipefail
 BASE_PACKAGES=(python3 python3-venv python3-pip libzbar0 ca-certificates)
 # Fonts the plate renderer draws with (Latin and CJK): ANPR tests and the demo video.
 FONT_PACKAGES=(fonts-dejavu-core fonts-dejavu-extra fonts-liberation fonts-roboto-unhinted
-               fonts-freefont-ttf fonts-wqy-zenhei fonts-wqy-microhei fonts-noto-cjk)
+               fonts-freefont-ttf fonts-wqy-zenhei fonts-wqy-microhei fonts-noto-cjk
+               fonts-droid-fallback)
 # GStreamer's RTSP server and x264 (run by Debian's python3): live cameras for tests and
 # the demo, which also encodes its video with it (-bad: h264parse, for the pre-encoded video).
 RTSP_PACKAGES=(python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base

@@ -6,7 +6,8 @@ sans fonts into plausible plate lettering, and many fonts give the OCR variety. 
 pseudo-fonts ``stroke:<weight>:<cn|vn>`` are the stroke-drawn Chinese plate font (``gb_font.py``).
 
 Debian packages: fonts-dejavu-core fonts-dejavu-extra fonts-liberation
-fonts-roboto-unhinted fonts-freefont-ttf fonts-wqy-zenhei fonts-wqy-microhei fonts-noto-cjk.
+fonts-roboto-unhinted fonts-freefont-ttf fonts-wqy-zenhei fonts-wqy-microhei fonts-noto-cjk
+fonts-droid-fallback.
 A CJK entry ``file.ttc#N`` is face N of a font collection.
 """
 
@@ -50,6 +51,7 @@ CJK_FONTS = (
     "opentype/noto/NotoSansCJK-Bold.ttc#2",
     "opentype/noto/NotoSansCJK-Regular.ttc#7",  # Mono SC: narrower
     "opentype/noto/NotoSerifCJK-Regular.ttc#2",  # serif: extra stroke-shape variety
+    "truetype/droid/DroidSansFallbackFull.ttf",  # another heiti design (all 31 provinces)
 )
 
 #: The stroke-drawn plate font (``gb_font``), one pseudo-path per stroke weight and style.

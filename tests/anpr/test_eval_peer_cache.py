@@ -1,0 +1,37 @@
+"""The evaluation's peer cache: rendered sets are keyed by their labels and pixels."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scripts.anpr.eval_sets import CropSet
+from scripts.eval_anpr import CachedPeer
+
+
+def _set(name: str, fill: int) -> CropSet:
+    images = [np.full((24, 94), fill, np.uint8), np.zeros((24, 94), np.uint8)]
+    return CropSet(name, images, ["皖A12345", "桂A12345"], [False, False])
+
+
+def test_a_rendered_set_with_new_pixels_and_the_same_labels_gets_a_new_key():
+    assert CachedPeer.key(_set("rendered-cn1", 10)) == CachedPeer.key(_set("rendered-cn1", 10))
+    assert CachedPeer.key(_set("rendered-cn1", 10)) != CachedPeer.key(_set("rendered-cn1", 11))
+
+
+def test_real_sets_are_keyed_by_name_and_size_only():
+    assert CachedPeer.key(_set("real-cn", 10)) == "real-cn:2"
+
+
+def test_results_are_computed_once_and_kept_in_the_file(tmp_path):
+    path = tmp_path / "peer.json"
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"exact": 0.5}
+
+    assert CachedPeer(path).result(_set("rendered-cn1", 3), compute) == {"exact": 0.5}
+    assert CachedPeer(path).result(_set("rendered-cn1", 3), compute) == {"exact": 0.5}
+    assert len(calls) == 1
+    assert CachedPeer(path).result(_set("rendered-cn1", 4), compute) == {"exact": 0.5}
+    assert len(calls) == 2
