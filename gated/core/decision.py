@@ -13,6 +13,8 @@ Reason codes (a decision lists every one that applies, most important first):
 ``qr_ref``             the pass came from a reference QR (``GPR:``)
 ``no_pass``            no pass for this plate
 ``fuzzy_ambiguous``    several active passes match up to OCR confusions
+``plate_near_miss``    the read is only near a pass's plate (another Chinese province
+                       character; with a QR, any OCR-confusable difference): an officer checks
 ``no_plate``           no plate was read in time
 ``low_confidence``     the plate vote did not reach the confidence needed
 ``pass_expired``       past ``valid_to`` (with the skew tolerance)
@@ -171,6 +173,10 @@ def _decide_by_plate(
         return Decision("grant", ("pass_valid", "plate_match_fuzzy"), fuzzy[0], "plate")
     if len(fuzzy) > 1:
         return Decision("manual", ("fuzzy_ambiguous",))
+    near = [p for p in passes.near(vote.plate) if pass_problem(p, ctx, now) is None]
+    if near:  # never granted: the province is what tells two such trucks apart
+        only = near[0] if len(near) == 1 else None
+        return Decision("manual", ("plate_near_miss",), only, "plate")
     return Decision("deny", ("no_pass",))
 
 
@@ -192,7 +198,10 @@ def _decide_by_qr(
         return Decision("manual", ("no_plate", tag), found, source)
     if vote.status != "ok":
         return Decision("manual", ("low_confidence", tag), found, source)
-    if qr.plate is None or plates.normalise(qr.plate) != vote.plate:
+    qr_plate = plates.normalise(qr.plate) if qr.plate is not None else None
+    if qr_plate is not None and plates.is_near_miss(qr_plate, vote.plate):
+        return Decision("manual", ("qr_plate_mismatch", "plate_near_miss", tag), found, source)
+    if qr_plate != vote.plate:
         return Decision("deny", ("qr_plate_mismatch", tag), found, source)
     granted = found or _pass_from_qr(qr)
     return Decision("grant", ("pass_valid", "plate_match_exact", tag), granted, source)

@@ -63,27 +63,26 @@ class Pass(BaseModel):
 
 @dataclass(frozen=True)
 class PassBook:
-    """Passes indexed by id, by plate and by OCR-confusion key. Immutable."""
+    """Passes indexed by id, by plate, by OCR-confusion key and by near key. Immutable."""
 
     version: int = 0
     by_id: Mapping[str, Pass] = field(default_factory=dict)
     by_plate: Mapping[str, tuple[Pass, ...]] = field(default_factory=dict)
     by_key: Mapping[str, tuple[Pass, ...]] = field(default_factory=dict)
+    by_near: Mapping[str, tuple[Pass, ...]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, passes: list[Pass] | tuple[Pass, ...], version: int = 0) -> PassBook:
         by_id = {p.id: p for p in passes}
         by_plate: dict[str, list[Pass]] = {}
         by_key: dict[str, list[Pass]] = {}
+        by_near: dict[str, list[Pass]] = {}
         for p in by_id.values():
             by_plate.setdefault(p.plate, []).append(p)
             by_key.setdefault(plates.confusion_key(p.plate), []).append(p)
-        return cls(
-            version,
-            by_id,
-            {k: tuple(v) for k, v in by_plate.items()},
-            {k: tuple(v) for k, v in by_key.items()},
-        )
+            by_near.setdefault(plates.near_key(p.plate), []).append(p)
+        return cls(version, by_id, *({k: tuple(v) for k, v in index.items()}
+                                     for index in (by_plate, by_key, by_near)))
 
     def __len__(self) -> int:
         return len(self.by_id)
@@ -97,6 +96,13 @@ class PassBook:
     def fuzzy(self, plate: str) -> tuple[Pass, ...]:
         """Passes whose plate reads the same as ``plate`` up to OCR confusions, excluding exact."""
         return tuple(p for p in self.by_key.get(plates.confusion_key(plate), ()) if p.plate != plate)
+
+    def near(self, plate: str) -> tuple[Pass, ...]:
+        """Passes that only a near miss links to ``plate``: a Chinese plate with another
+        province character (and the rest equal up to OCR confusions). Excludes ``fuzzy``."""
+        key = plates.confusion_key(plate)
+        return tuple(p for p in self.by_near.get(plates.near_key(plate), ())
+                     if plates.confusion_key(p.plate) != key)
 
     def with_pass(self, p: Pass) -> PassBook:
         """A copy with ``p`` inserted or replaced (used for single-use bookkeeping)."""

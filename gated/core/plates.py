@@ -92,6 +92,21 @@ def confusion_key(plate: str) -> str:
     return "".join(_CANON.get(ch, ch) for ch in plate)
 
 
+def near_key(plate: str) -> str:
+    """``confusion_key`` that also ignores a Chinese plate's province character, the
+    character the OCR reads worst on small plates (皖 read as 陕, 桂 as 琼)."""
+    if country_of(plate) == "CN":
+        return "*" + confusion_key(plate[1:])
+    return confusion_key(plate)
+
+
+def is_near_miss(a: str, b: str) -> bool:
+    """True when two normalised plates differ but are alike enough that an OCR misread is
+    a likely cause: equal up to the confusion classes and, on Chinese plates, the province.
+    A near miss is for an officer to check; it never grants on its own."""
+    return a != b and near_key(a) == near_key(b)
+
+
 @dataclass(frozen=True, slots=True)
 class PlateInfo:
     plate: str

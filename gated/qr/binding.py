@@ -21,11 +21,11 @@ from gated.qr.verdict import QrVerdict
 
 
 def is_near_miss(pass_plate: str | None, plate_read: str | None) -> bool:
-    """True when the two plates differ but read the same up to OCR confusions."""
+    """True when the two plates differ but read the same up to OCR confusions (and, on
+    Chinese plates, the province character): :func:`gated.core.plates.is_near_miss`."""
     if not pass_plate or not plate_read:
         return False
-    a, b = plates.normalise(pass_plate), plates.normalise(plate_read)
-    return a != b and plates.confusion_key(a) == plates.confusion_key(b)
+    return plates.is_near_miss(plates.normalise(pass_plate), plates.normalise(plate_read))
 
 
 def bind(

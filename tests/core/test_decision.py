@@ -2,6 +2,10 @@
 
 from datetime import datetime, timezone
 
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gated.core import plates
 from gated.core.decision import LaneContext, PlateVote, decide
 from gated.core.passes import PassBook
 from tests.core.harness import T0_WALL, Verdict, make_pass, vote
@@ -70,6 +74,21 @@ def test_fuzzy_unique_and_ambiguous():
     assert reasons(plate=vote("29CI2345"), passes=two_one_revoked)[0] == "grant"
 
 
+def test_a_chinese_read_with_another_province_goes_to_an_officer_never_granted():
+    gui = make_pass("G", "桂A12345")
+    d = decide(plate=vote("陕A12345"), passes=book(gui), ctx=CTX, now=NOW)
+    assert (d.result, d.reasons, d.pass_.id) == ("manual", ("plate_near_miss",), "G")
+    two = book(gui, make_pass("Y", "粤A12345"))
+    d = decide(plate=vote("陕A12345"), passes=two, ctx=CTX, now=NOW)
+    assert (d.result, d.reasons, d.pass_) == ("manual", ("plate_near_miss",), None)
+    revoked = book(make_pass("G", "桂A12345", status="revoked"))
+    assert reasons(plate=vote("陕A12345"), passes=revoked) == ("deny", ("no_pass",))
+    # an exact pass wins over a near one; a Vietnamese digit province is never waived
+    assert reasons(plate=vote("粤A12345"), passes=two)[0] == "grant"
+    vn = book(make_pass("V", "29C12345"))
+    assert reasons(plate=vote("39C12345"), passes=vn) == ("deny", ("no_pass",))
+
+
 def test_no_pass_no_plate_low_confidence():
     assert reasons(plate=vote("15H54321"), passes=book()) == ("deny", ("no_pass",))
     assert reasons(plate=None, passes=book()) == ("manual", ("no_plate",))
@@ -94,6 +113,10 @@ def test_qr_signed_binding():
         ("pass_valid", "plate_match_exact", "qr_signed"),
     )
     assert reasons(plate=vote("29C99999"), passes=b, qr=ok) == ("deny", ("qr_plate_mismatch", "qr_signed"))
+    near = ("manual", ("qr_plate_mismatch", "plate_near_miss", "qr_signed"))
+    assert reasons(plate=vote("29C1Z345"), passes=b, qr=ok) == near  # OCR-confusable: officer
+    cn = Verdict(True, pass_id="P-8", plate="桂A12345", claims={"nbf": NOW - 60, "exp": NOW + 60})
+    assert reasons(plate=vote("琼A12345"), passes=b, qr=cn) == near
     assert reasons(plate=None, passes=b, qr=ok) == ("manual", ("no_plate", "qr_signed"))
 
 
@@ -123,3 +146,17 @@ def test_trailer_checks():
         "manual",
         ("pass_valid", "plate_match_exact", "trailer_mismatch"),
     )
+
+
+_CN = st.builds(lambda p, t: p + t, st.sampled_from(plates.CN_PROVINCES[:4]),
+                st.from_regex(r"\A[AB][0-9ZSB]{2}[0-9]\Z"))
+
+
+@given(st.lists(_CN, max_size=4), _CN)
+def test_a_plate_read_grants_only_a_pass_it_matches_up_to_ocr_confusions(pass_plates, read):
+    passes = book(*(make_pass(f"P{i}", p) for i, p in enumerate(pass_plates)))
+    d = decide(plate=vote(read), passes=passes, ctx=CTX, now=NOW)
+    if d.result == "grant":
+        assert plates.confusion_key(d.pass_.plate) == plates.confusion_key(read)
+    if "plate_near_miss" in d.reasons:
+        assert d.result == "manual" and any(plates.is_near_miss(p, read) for p in pass_plates)

@@ -49,3 +49,20 @@ def test_normalise_is_idempotent(text):
 @given(st.from_regex(r"\A[0-9]{2}[A-Z][0-9]{5}\Z"))
 def test_display_round_trips(plate):
     assert plates.normalise(plates.display(plate)) == plate
+
+
+def test_near_miss_is_a_confusion_or_another_province_never_an_equal_or_distant_plate():
+    near = plates.is_near_miss
+    assert near("皖A12345", "陕A12345")  # the OCR's weakest character on small plates
+    assert near("桂A1Z345", "琼A12345")  # province and a confusion together
+    assert near("29C12345", "29C1Z345")
+    assert not near("桂A12345", "桂A12345")
+    assert not near("桂A12345", "桂A12845")  # 4/8: different trucks
+    assert not near("桂A12345", "桂B12345")  # the city letter is not waived
+    assert not near("29C12345", "39C12345")  # Vietnamese provinces are digits: no waiver
+
+
+@given(st.sampled_from(plates.CN_PROVINCES), st.sampled_from(plates.CN_PROVINCES),
+       st.from_regex(r"\A[A-HJ-NP-Z][0-9]{5}\Z"))
+def test_any_two_chinese_provinces_with_one_tail_are_near(a, b, tail):
+    assert plates.is_near_miss(a + tail, b + tail) == (a != b)
