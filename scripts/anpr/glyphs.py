@@ -3,7 +3,9 @@
 Plate fonts are tall, condensed and evenly stroked; no Debian font is one, so each glyph
 is cut to its ink box and stretched into the plate's character cell. That turns ordinary
 sans fonts into plausible plate lettering, and many fonts give the OCR variety. The
-pseudo-fonts ``stroke:<weight>:<cn|vn>`` are the stroke-drawn Chinese plate font (``gb_font.py``).
+pseudo-fonts ``stroke:<weight>:<cn|vn>`` are the stroke-drawn Chinese plate font (``gb_font.py``);
+``restroke:<pen>:<font>`` is a CJK font's glyph redrawn at one even stroke width
+(``restroke.py``: the plate's own heavy, even hanzi).
 
 Debian packages: fonts-dejavu-core fonts-dejavu-extra fonts-liberation
 fonts-roboto-unhinted fonts-freefont-ttf fonts-wqy-zenhei fonts-wqy-microhei fonts-noto-cjk
@@ -21,7 +23,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from . import gb_font
+from . import gb_font, restroke
 
 FONT_ROOT = Path("/usr/share/fonts")
 
@@ -58,6 +60,11 @@ CJK_FONTS = (
 STROKE_FONTS = tuple(f"stroke:{w}:cn" for w in gb_font.WEIGHTS)
 STROKE_FONTS_VN = tuple(f"stroke:{w}:vn" for w in gb_font.WEIGHTS)
 
+
+def restroked(cjk_font: str, pen: float) -> str:
+    """The pseudo-font drawing ``cjk_font``'s hanzi again with an even pen (``restroke``)."""
+    return f"restroke:{pen}:{cjk_font}"
+
 _RENDER_PX = 96
 
 
@@ -83,6 +90,9 @@ def glyph(font_path: str, char: str, variant: int = 0) -> np.ndarray:
     if font_path.startswith("stroke:"):
         _, weight, style = font_path.split(":")
         return gb_font.glyph(char, float(weight), style, variant)
+    if font_path.startswith("restroke:"):
+        _, pen, base = font_path.split(":", 2)
+        return restroke.restroke(glyph(base, char, variant), float(pen))
     path, _, index = font_path.partition("#")  # "file.ttc#2": face 2 of a collection
     font = ImageFont.truetype(path, _RENDER_PX, index=int(index or 0))
     img = Image.new("L", (_RENDER_PX * 2, _RENDER_PX * 2), 0)

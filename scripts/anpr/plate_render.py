@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .glyphs import CJK_FONTS, LATIN_FONTS, STROKE_FONTS, STROKE_FONTS_VN, available, distort, glyph, variants
+from .glyphs import CJK_FONTS, LATIN_FONTS, STROKE_FONTS, STROKE_FONTS_VN, available, distort, glyph, restroked, variants
+from .restroke import PEN_SHARES
 from .plate_text import PlateText
 
 
@@ -64,8 +65,12 @@ STROKE_FONT_SHARE_CN = 0.6
 
 #: Share of Chinese plates whose province character is drawn "thin": as it looks on small
 #: real crops (~10x18 px of 94x24), lighter and thinner than the letters and a little
-#: smaller than its cell, instead of a bold blob (real failures: 皖 read as 陕).
-THIN_HANZI_SHARE = 0.55
+#: smaller than its cell, instead of a bold blob (real failures: 皖 read as 陕). 0.55 until
+#: run 10; looked at again, most real 94x24 crops show a full-height, heavy 皖, so 0.3.
+THIN_HANZI_SHARE = 0.3
+#: Share of hanzi (province, 挂) redrawn at one even, heavy stroke width (``restroke``), as
+#: the plate typeface draws them; the rest keep their Debian font's own strokes.
+RESTROKE_SHARE = 0.5
 #: Share of Vietnamese plates whose first one or two characters are drawn the same thin,
 #: faint way (worn paint, dirt): without it, a model that has learned "faint blob at the
 #: left = province" reads a worn ``30`` as a hanzi and the whole plate as Chinese.
@@ -186,7 +191,10 @@ def _fonts(kind: str, rng: random.Random) -> tuple[str, str]:
     share = STROKE_FONT_SHARE.get(kind, STROKE_FONT_SHARE_CN)
     stroke = STROKE_FONTS_VN if kind.startswith("vn") else STROKE_FONTS
     latin = rng.choice(stroke) if rng.random() < share else rng.choice(available(LATIN_FONTS))
-    return latin, rng.choice(available(CJK_FONTS))
+    cjk = rng.choice(available(CJK_FONTS))
+    if rng.random() < RESTROKE_SHARE:
+        cjk = restroked(cjk, rng.choice(PEN_SHARES))
+    return latin, cjk
 
 
 def _background(rng: random.Random, kind: str, size: tuple[int, int], bg: tuple[int, ...]) -> np.ndarray:
