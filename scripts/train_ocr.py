@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from scripts.anpr import checkpoint
+from scripts.anpr import checkpoint, onnx_import
 from scripts.anpr.ocr_model import (
     BLANK,
     IMG_H,
@@ -122,10 +122,18 @@ def evaluate(model: PlateOCR, images: np.ndarray, labels: np.ndarray) -> tuple[f
     return float((p == labels).all(1).mean()), float((p == labels).mean())
 
 
-def init_from(model: PlateOCR, ckpt: Path) -> None:
+def init_weights(ckpt: Path, calibration: np.ndarray) -> dict[str, torch.Tensor]:
+    """A checkpoint's weights; an exported ``.onnx`` (the shipped model) is imported back
+    (``onnx_import``, BN statistics measured on ``calibration``)."""
+    if ckpt.suffix == ".onnx":
+        return onnx_import.ocr_from_onnx(ckpt, calibration).state_dict()
+    return torch.load(ckpt, weights_only=False)["model"]
+
+
+def init_from(model: PlateOCR, ckpt: Path, calibration: np.ndarray) -> None:
     """Warm start from another run's weights, the same or a narrower backbone
     (``widen_from``: the wider model starts computing exactly what the old one did)."""
-    weights = torch.load(ckpt, weights_only=False)["model"]
+    weights = init_weights(ckpt, calibration)
     copied = widen_from(model, weights)
     print(f"initialised {copied}/{len(model.state_dict())} tensors from {ckpt} "
           f"(channels {channels_of(weights)} -> {model.channels})", flush=True)
@@ -138,6 +146,8 @@ def build_model(last: Path, channels: str | None, init: Path | None) -> PlateOCR
         return PlateOCR(channels_of(torch.load(last, weights_only=False)["model"]))
     if channels:
         return PlateOCR(tuple(int(c) for c in channels.split(",")))
+    if init and init.suffix == ".onnx":
+        return PlateOCR(onnx_import.onnx_channels(init))
     if init:
         return PlateOCR(channels_of(torch.load(init, weights_only=False)["model"]))
     return PlateOCR()
@@ -162,7 +172,8 @@ def main() -> None:
     ap.add_argument("--max-shards", type=int, default=120)
     ap.add_argument("--save-every", type=int, default=500)
     ap.add_argument("--val-every", type=int, default=2000)
-    ap.add_argument("--init", type=Path, help="warm start from this checkpoint (same or narrower)")
+    ap.add_argument("--init", type=Path, help="warm start from this checkpoint (same or narrower), "
+                    "or from an exported model such as models/plate_ocr.onnx")
     ap.add_argument("--channels", help="backbone channels of a new run, e.g. 24,48,64,64,96")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -172,10 +183,10 @@ def main() -> None:
     model = build_model(last, args.channels, args.init)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     resumed = checkpoint.resume(last, model, opt)
-    if resumed is None and args.init:
-        init_from(model, args.init)
-    step, elapsed = resumed or (0, 0.0)
     val_x, val_y = load_npz(args.data / "val.npz")
+    if resumed is None and args.init:
+        init_from(model, args.init, val_x[:512])
+    step, elapsed = resumed or (0, 0.0)
     pool = ShardPool(args.data, args.max_shards)
     rng = np.random.default_rng(step)
     t0, run_loss = time.time(), 0.0
