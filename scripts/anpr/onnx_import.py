@@ -28,9 +28,13 @@ def _folded_convs(path: Path) -> list[tuple[np.ndarray, np.ndarray]]:
     return [(inits[n.input[1]], inits[n.input[2]]) for n in graph.node if n.op_type == "Conv"]
 
 
+def _channels(convs: list[tuple[np.ndarray, np.ndarray]]) -> tuple[int, ...]:
+    return tuple(int(w.shape[0]) for w, _ in convs[:5])
+
+
 def onnx_channels(path: Path) -> tuple[int, ...]:
     """The backbone channels of an exported OCR model."""
-    return tuple(int(w.shape[0]) for w, _ in _folded_convs(path)[:5])
+    return _channels(_folded_convs(path))
 
 
 def _conv_bn_blocks(model: PlateOCR) -> list[torch.nn.Sequential]:
@@ -42,7 +46,7 @@ def ocr_from_onnx(path: Path, calibration: np.ndarray) -> PlateOCR:
     """A ``PlateOCR`` computing what ``path`` computes; ``calibration``: uint8 (N, H, W)
     model inputs whose statistics become the BatchNorm running statistics."""
     convs = _folded_convs(path)
-    model = PlateOCR(tuple(int(w.shape[0]) for w, _ in convs[:5]))
+    model = PlateOCR(_channels(convs))
     blocks = _conv_bn_blocks(model)
     if len(convs) != len(blocks) + 1:
         raise ValueError(f"{path}: {len(convs)} convolutions, expected {len(blocks) + 1}")

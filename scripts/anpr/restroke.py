@@ -1,11 +1,11 @@
 """Hanzi redrawn at one even stroke width, as the Chinese plate typeface draws them.
 
 The province characters on a Chinese plate are a heiti cut for the plate: tall (45 x 90 mm
-cell), every stroke the same heavy width, square ends. Debian's CJK fonts have the right
-skeletons but their own stroke contrast and weight, and on real 94x24 crops the plate's
-``皖`` is bolder and fuller than any of them stretched into the cell (the OCR read it as
-``陕``). Here a font glyph is thinned to its centre lines (Zhang-Suen) and drawn again
-with a square pen of a chosen width: one skeleton, many plate-like weights.
+cell), every stroke the same width, square ends. Debian's CJK fonts have the right
+skeletons but their own stroke contrast and weight. Here a font glyph is thinned to its
+centre lines (Zhang-Suen) and drawn again with a square pen of a chosen width: one
+skeleton, many plate-like weights. (Run 10, the first trained with it, read the real
+``皖`` as ``陕`` more often, on the crops where it is thin: see models/plate_ocr.md.)
 """
 
 from __future__ import annotations
