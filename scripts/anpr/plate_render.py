@@ -68,7 +68,7 @@ STROKE_FONT_SHARE_CN = 0.6
 #: real crops (~10x18 px of 94x24), lighter and thinner than the letters and a little
 #: smaller than its cell, instead of a bold blob (real failures: 皖 read as 陕). 0.55 until
 #: run 10, 0.3 since (many real 94x24 crops show a full-height, heavy 皖); but the real 皖
-#: that run 10 reads as 陕 are the thin ones (models/plate_ocr.md: weight is what it keys on).
+#: that run 10 reads as 陕 are mostly the thin, narrow ones (models/plate_ocr.md).
 THIN_HANZI_SHARE = 0.3
 #: Share of hanzi (province, 挂) redrawn at one even, heavy stroke width (``restroke``), as
 #: the plate typeface draws them; the rest keep their Debian font's own strokes.
