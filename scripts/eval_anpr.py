@@ -58,7 +58,13 @@ class CachedPeer:
 
     @property
     def engine(self) -> Peer:
-        self._engine = self._engine or Peer()
+        """The peer itself, loaded only when a set is not in the cache."""
+        if self._engine is None:
+            try:
+                self._engine = Peer()
+            except ImportError:
+                sys.exit("eval_anpr: a set's peer score is not cached and the peer is not installed: "
+                         "pip install rapidocr-onnxruntime (training environment), or run with --no-peer")
         return self._engine
 
     @staticmethod

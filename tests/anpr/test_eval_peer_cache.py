@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
+import pytest
 
 from scripts.anpr.eval_sets import CropSet
 from scripts.eval_anpr import CachedPeer
@@ -35,3 +38,9 @@ def test_results_are_computed_once_and_kept_in_the_file(tmp_path):
     assert len(calls) == 1
     assert CachedPeer(path).result(_set("rendered-cn1", 4), compute) == {"exact": 0.5}
     assert len(calls) == 2
+
+
+def test_a_missing_peer_is_a_clear_exit_not_a_traceback(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "rapidocr_onnxruntime", None)  # import fails
+    with pytest.raises(SystemExit, match="pip install rapidocr-onnxruntime.*--no-peer"):
+        CachedPeer(tmp_path / "peer.json").engine  # loaded only for a set not in the cache
