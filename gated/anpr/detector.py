@@ -53,10 +53,33 @@ def decode(heat: np.ndarray, box: np.ndarray, scale: float, threshold: float, ma
         cx, cy = (x + dx) * STRIDE, (y + dy) * STRIDE
         bw, bh = np.exp(box[2, y, x]) * STRIDE, np.exp(box[3, y, x]) * STRIDE
         b = ((cx - bw / 2) / scale, (cy - bh / 2) / scale, (cx + bw / 2) / scale, (cy + bh / 2) / scale)
-        det = Detection(tuple(int(round(v)) for v in b), float(heat[y, x]))
-        if all(overlap(det.box, o.box) < 0.3 for o in out):  # best first: keep the best of a cluster
+        out.append(Detection(tuple(int(round(v)) for v in b), float(heat[y, x])))
+    return suppress(out, max_plates)
+
+
+def suppress(dets: list[Detection], max_plates: int) -> list[Detection]:
+    """Best first, drop every box that overlaps a better one (``overlap`` >= 0.3): one box
+    per plate, also when two scales found it."""
+    out: list[Detection] = []
+    for det in sorted(dets, key=lambda d: -d.score):
+        if len(out) < max_plates and all(overlap(det.box, o.box) < 0.3 for o in out):
             out.append(det)
     return out
+
+
+def add_coarse(fine: list[Detection], coarse: list[Detection], max_plates: int) -> list[Detection]:
+    """The first pass's boxes, then each coarse box that is no first-pass box again (IoU
+    < 0.5 with all of them): a plate the first pass missed, or the whole of a plate it
+    found as halves. A box found at both scales keeps the finer, tighter one."""
+    extra = [c for c in coarse if all(iou(c.box, f.box) < 0.5 for f in fine)]
+    return (fine + extra)[:max_plates]
+
+
+def iou(a: tuple[int, ...], b: tuple[int, ...]) -> float:
+    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - ix * iy
+    return ix * iy / union if union > 0 else 0.0
 
 
 def overlap(a: tuple[int, ...], b: tuple[int, ...]) -> float:
@@ -68,18 +91,29 @@ def overlap(a: tuple[int, ...], b: tuple[int, ...]) -> float:
 
 
 class PlateDetector:
+    """``input_width``: frames are scaled to it. ``coarse_width`` (0 = off): a second pass
+    at this smaller width, for plates too large or too blurred for the first one (the
+    network was trained on plates up to ~57% of its input's width; a close-up plate at the
+    first scale is found as two halves); both passes' boxes are merged by ``suppress``."""
+
     def __init__(self, model_path: Path, input_width: int = 512, threshold: float = 0.3,
-                 max_plates: int = 8, threads: int = 1) -> None:
+                 max_plates: int = 8, threads: int = 1, coarse_width: int = 0) -> None:
         self.session = session(model_path, threads)
         self.input_width, self.threshold, self.max_plates = input_width, threshold, max_plates
+        self.coarse_width = coarse_width
 
     def detect(self, image: np.ndarray) -> list[Detection]:
         """Plates in a BGR frame, best first, boxes clipped to the frame."""
-        inp, scale = letterbox(image, self.input_width)
-        heat, box = self.session.run(None, {"image": inp[None]})
-        dets = decode(heat[0, 0], box[0], scale, self.threshold, self.max_plates)
+        dets = self._pass(image, self.input_width)
+        if self.coarse_width:
+            dets = add_coarse(dets, self._pass(image, self.coarse_width), self.max_plates)
         h, w = image.shape[:2]
         return [Detection(clip_box(d.box, w, h), d.score) for d in dets]
+
+    def _pass(self, image: np.ndarray, width: int) -> list[Detection]:
+        inp, scale = letterbox(image, width)
+        heat, box = self.session.run(None, {"image": inp[None]})
+        return decode(heat[0, 0], box[0], scale, self.threshold, self.max_plates)
 
 
 def clip_box(box: tuple[int, int, int, int], w: int, h: int) -> tuple[int, int, int, int]:

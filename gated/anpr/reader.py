@@ -20,6 +20,7 @@ from .voting import agreement, consensus
 @dataclass(frozen=True, slots=True)
 class ReaderConfig:
     input_width: int = 512  # detector input width (frames are scaled to it)
+    coarse_width: int = 0  # a second detector pass at this width (0 = off), see PlateDetector
     det_threshold: float = 0.3
     min_confidence: float = 0.3  # reads below are dropped
     valid_only: bool = True  # drop reads that are no Vietnamese or Chinese plate format
@@ -43,7 +44,8 @@ class AnprReader:
     def __init__(self, model_dir: Path | None = None, config: ReaderConfig | None = None) -> None:
         d = model_dir or models_dir()
         self.config = config or ReaderConfig()
-        self.detector = PlateDetector(d / DETECTOR_FILE, self.config.input_width, self.config.det_threshold)
+        self.detector = PlateDetector(d / DETECTOR_FILE, self.config.input_width, self.config.det_threshold,
+                                      coarse_width=self.config.coarse_width)
         self.ocr = PlateOCR(d / OCR_FILE, d / OCR_CONFIG_FILE)
 
     def read(self, image: np.ndarray) -> list[PlateRead]:

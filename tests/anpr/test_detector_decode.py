@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gated.anpr.detector import STRIDE, clip_box, decode, letterbox, overlap
+from gated.anpr.detector import STRIDE, Detection, add_coarse, clip_box, decode, iou, letterbox, overlap, suppress
 from gated.anpr.reader import dedupe, expand, joined_neighbours
 from gated.devices.interfaces import PlateRead
 
@@ -69,3 +69,20 @@ def test_halves_of_one_plate_are_joined_but_not_stacked_or_distant_boxes():
     assert joined_neighbours([(100, 200, 180, 230), (100, 240, 180, 270)]) == []  # stacked
     assert joined_neighbours([(100, 200, 180, 230), (600, 200, 680, 230)]) == []  # far apart
     assert joined_neighbours([(100, 200, 180, 230), (185, 150, 400, 300)]) == []  # different size
+
+
+def test_suppress_keeps_the_best_box_of_a_cluster_and_the_limit():
+    a, b, c = Detection((0, 0, 100, 30), 0.5), Detection((10, 5, 90, 25), 0.9), Detection((200, 0, 300, 30), 0.4)
+    assert suppress([a, b, c], 8) == [b, c]  # a holds b (nested): the better b stays
+    assert suppress([a, b, c], 1) == [b]
+
+
+def test_coarse_boxes_add_missed_and_whole_plates_but_not_a_second_box_of_a_found_one():
+    left, right = Detection((100, 400, 300, 560), 0.7), Detection((280, 410, 520, 570), 0.5)  # halves
+    whole = Detection((110, 400, 600, 580), 0.8)
+    missed = Detection((700, 100, 800, 130), 0.4)
+    again = Detection((102, 398, 305, 565), 0.9)  # the left half, found again, looser
+    assert iou(again.box, left.box) > 0.5 and iou(whole.box, left.box) < 0.5
+    assert add_coarse([left, right], [whole, missed, again], 8) == [left, right, whole, missed]
+    assert add_coarse([left, right], [whole, missed], 3) == [left, right, whole]
+    assert iou((0, 0, 10, 10), (0, 0, 10, 10)) == 1.0 and iou((0, 0, 10, 10), (20, 20, 30, 30)) == 0.0

@@ -163,3 +163,23 @@ def test_constrained_search_on_the_shipped_model_agrees_with_a_valid_greedy_read
     crop = plate_render.render(text, rng, scale=1.0)
     assert reader.ocr.read([crop])[0][0] == text.label
     assert reader.ocr.search(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY))[0] == text.label
+
+
+@needs_fonts
+def test_coarse_pass_finds_close_up_plates():
+    """A plate two thirds of the frame wide (a truck stopped at the camera): larger than any
+    the detector was trained on at its first scale; the coarse pass finds all three."""
+    from gated.anpr.detector import PlateDetector, iou
+    from gated.anpr.models import DETECTOR_FILE, models_dir
+
+    detector = PlateDetector(models_dir() / DETECTOR_FILE, coarse_width=320)
+    best = []
+    for seed in range(3):
+        rng = random.Random(seed)
+        plate = plate_render.render(plate_text.sample(rng, "cn1"), rng, scale=1.0)
+        frame = np.full((1080, 1920, 3), (200, 200, 205), np.uint8)
+        pw, x, y = 1250, 330, 400
+        ph = int(pw * plate.shape[0] / plate.shape[1])
+        frame[y : y + ph, x : x + pw] = cv2.resize(plate, (pw, ph), interpolation=cv2.INTER_AREA)
+        best.append(max([iou((x, y, x + pw, y + ph), d.box) for d in detector.detect(frame)] or [0.0]))
+    assert min(best) >= 0.5 and max(best) >= 0.75, best
