@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from gated.anpr.reader import AnprReader
+from gated.anpr.reader import AnprReader, ReaderConfig
 from gated.anpr.stream import RtspCamera
 from gated.anpr.voting import PlateVoter, VoteConfig
 from scripts.anpr import ocr_samples, plate_render, plate_text, scene_render
@@ -166,13 +166,15 @@ def main() -> None:
     ap.add_argument("--frames", type=int, default=300)
     ap.add_argument("--loops", type=int, default=5)
     ap.add_argument("--no-rtsp", action="store_true")
+    ap.add_argument("--coarse-width", type=int, default=ReaderConfig().coarse_width,
+                    help="detector's second pass width (0 = off; default: the shipped setting)")
     args = ap.parse_args()
     with one_core():
         run(args)
 
 
 def run(args: argparse.Namespace) -> None:
-    reader = AnprReader()
+    reader = AnprReader(config=ReaderConfig(coarse_width=args.coarse_width))
     scenes = lane_scenes(LANE_FRAMES)
     t, by_count = frame_figures(reader, args.frames, scenes)
     print(f"detection+OCR per 1080p frame: p50 {pct(t, 50):.1f} ms  p99 {pct(t, 99):.1f} ms  "

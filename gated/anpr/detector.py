@@ -104,14 +104,15 @@ class PlateDetector:
 
     def detect(self, image: np.ndarray) -> list[Detection]:
         """Plates in a BGR frame, best first, boxes clipped to the frame."""
-        dets = self._pass(image, self.input_width)
-        if self.coarse_width:
-            dets = add_coarse(dets, self._pass(image, self.coarse_width), self.max_plates)
         h, w = image.shape[:2]
+        inp, scale = letterbox(image, self.input_width)
+        dets = self._run(inp, scale)
+        if self.coarse_width:  # scaled down from the first pass's input: a 1080p resize costs more
+            small, f = letterbox(inp[: max(32, round(h * scale))], self.coarse_width)
+            dets = add_coarse(dets, self._run(small, scale * f), self.max_plates)
         return [Detection(clip_box(d.box, w, h), d.score) for d in dets]
 
-    def _pass(self, image: np.ndarray, width: int) -> list[Detection]:
-        inp, scale = letterbox(image, width)
+    def _run(self, inp: np.ndarray, scale: float) -> list[Detection]:
         heat, box = self.session.run(None, {"image": inp[None]})
         return decode(heat[0, 0], box[0], scale, self.threshold, self.max_plates)
 
