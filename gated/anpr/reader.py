@@ -17,6 +17,10 @@ from .ocr import PlateOCR
 from .voting import agreement, consensus
 
 
+#: Detector width of the coarse pass a close-up camera gets (``close_up_pass`` in its config).
+CLOSE_UP_WIDTH = 320
+
+
 @dataclass(frozen=True, slots=True)
 class ReaderConfig:
     input_width: int = 512  # detector input width (frames are scaled to it)

@@ -115,6 +115,8 @@ class CameraSection(Section):
     role: Literal["front", "rear", "qr"] = "front"
     driver: Literal["sim", "rtsp"] = "sim"
     url: str | None = Field(None, description="rtsp://... (driver rtsp)")
+    close_up_pass: bool = Field(False, description="second, coarse detector pass for plates over "
+                                "~half the frame wide (a camera close to where trucks stop); ~+5 ms per frame")
 
     @field_validator("name")
     @classmethod
