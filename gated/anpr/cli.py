@@ -18,7 +18,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
@@ -26,8 +26,11 @@ import numpy as np
 from gated.devices.interfaces import PlateRead
 
 from .models import AnprError
-from .reader import AnprReader
+from .reader import AnprReader, ReaderConfig, camera_config
 from .stream import open_ffmpeg
+
+if TYPE_CHECKING:
+    from gated.config.schema import CameraSection
 
 
 def add_subparser(subparsers: Any, parents: list[argparse.ArgumentParser] | None = None) -> argparse.ArgumentParser:
@@ -70,7 +73,8 @@ class ConfigProblem(AnprError):
     """The camera cannot be found in the configuration (usage problem: exit 2)."""
 
 
-def camera_url(name: str, config_path: str | None) -> str:
+def camera_section(name: str, config_path: str | None) -> CameraSection:
+    """The ``[[cameras]]`` entry ``name`` of the lane config (it must have a url)."""
     if not config_path:
         raise ConfigProblem("--camera needs --config (the lane config that lists [[cameras]])")
     from gated.config import ConfigError, load_config
@@ -83,7 +87,7 @@ def camera_url(name: str, config_path: str | None) -> str:
         if cam.name == name:
             if not cam.url:
                 raise ConfigProblem(f"camera {name!r} has no url (driver {cam.driver!r})")
-            return cam.url
+            return cam
     raise ConfigProblem(f"no camera named {name!r} in {config_path}")
 
 
@@ -112,14 +116,17 @@ def cmd_anpr(args: argparse.Namespace) -> int:
         print("gatectl anpr: give image files, --camera NAME or --url URL", file=sys.stderr)
         return 2
     try:
-        reader = AnprReader()
+        config, url = ReaderConfig(), args.url
+        if args.camera and not url:  # a configured camera: its url and its reader settings
+            cam = camera_section(args.camera, getattr(args, "config", None))
+            url, config = cam.url, camera_config(cam.close_up_pass)
+        reader = AnprReader(config=config)
         status = 0
         for path in args.files:
             result = read_file(reader, path, args.crop)
             status = 1 if "error" in result else status
             print(json.dumps(result, ensure_ascii=False), flush=True)
-        if args.camera or args.url:
-            url = args.url or camera_url(args.camera, getattr(args, "config", None))
+        if url:
             frame = grab_frame(url)
             print(json.dumps({"camera": args.camera or url, "plates": plates_json(reader.read(frame))},
                              ensure_ascii=False), flush=True)

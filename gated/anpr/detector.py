@@ -94,7 +94,7 @@ class PlateDetector:
     """``input_width``: frames are scaled to it. ``coarse_width`` (0 = off): a second pass
     at this smaller width, for plates too large or too blurred for the first one (the
     network was trained on plates up to ~57% of its input's width; a close-up plate at the
-    first scale is found as two halves); both passes' boxes are merged by ``suppress``."""
+    first scale is found as two halves); the coarse boxes join by ``add_coarse``."""
 
     def __init__(self, model_path: Path, input_width: int = 512, threshold: float = 0.3,
                  max_plates: int = 8, threads: int = 1, coarse_width: int = 0) -> None:

@@ -36,6 +36,11 @@ class ReaderConfig:
     whole_image_fallback: bool = True  # nothing detected: read the whole image as a crop
 
 
+def camera_config(close_up_pass: bool) -> ReaderConfig:
+    """The reader's settings for a camera: a close-up camera adds the coarse detector pass."""
+    return ReaderConfig(coarse_width=CLOSE_UP_WIDTH if close_up_pass else 0)
+
+
 def expand(box: tuple[int, int, int, int], margin: float, w: int, h: int) -> tuple[int, int, int, int]:
     x1, y1, x2, y2 = box
     mx, my = (x2 - x1) * margin, (y2 - y1) * margin

@@ -11,10 +11,10 @@ import contextlib
 from dataclasses import dataclass, field
 from typing import Any, Coroutine
 
-from gated.anpr.reader import CLOSE_UP_WIDTH, AnprReader, ReaderConfig
+from gated.anpr.reader import AnprReader, camera_config
 from gated.anpr.stream import RtspCamera
 
-from gated.config.schema import CameraSection, LaneConfig, SimIoSection
+from gated.config.schema import LaneConfig, SimIoSection
 from gated.core.lane.model import DeviceDown, DeviceUp
 from gated.daemon.anpr_feed import AnprFeed
 from gated.daemon.qr_feed import QrFeed
@@ -145,7 +145,7 @@ def _build_cameras(cfg: LaneConfig, rt: LaneRuntime, devices: Devices) -> None:
         camera = RtspCamera(cam.name, cam.url, on_fault=down, on_recovered=up)
         devices.cameras[cam.name] = camera
         if cam.role in ("front", "rear"):
-            devices.anpr[cam.name] = AnprFeed(camera, AnprReader(config=reader_config(cam)), rt, cam.role)
+            devices.anpr[cam.name] = AnprFeed(camera, AnprReader(config=camera_config(cam.close_up_pass)), rt, cam.role)
         if cam.name == cfg.qr.camera:
             devices.camera_qr[cam.name] = CameraQrSource(
                 cam.name, camera, make_decoder(cfg.qr.decoder), cfg.qr.scan_interval_s,
@@ -159,8 +159,3 @@ async def _scan(camera: RtspCamera, source: CameraQrSource, feed: QrFeed) -> Non
             await feed.on_code(text, source.name)
     finally:
         await camera.stop()
-
-
-def reader_config(cam: CameraSection) -> ReaderConfig:
-    """The plate reader's settings for one camera (a close-up camera adds the coarse pass)."""
-    return ReaderConfig(coarse_width=CLOSE_UP_WIDTH if cam.close_up_pass else 0)

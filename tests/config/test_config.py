@@ -100,13 +100,13 @@ def test_secrets_from_credentials_then_env(tmp_path, monkeypatch):
 
 
 def test_close_up_pass_is_a_per_camera_switch_for_the_reader(tmp_path):
-    from gated.anpr.reader import CLOSE_UP_WIDTH
+    from gated.anpr.reader import CLOSE_UP_WIDTH, camera_config
     from gated.config.schema import CameraSection
-    from gated.daemon.devices import reader_config
 
-    assert reader_config(CameraSection(name="front")).coarse_width == 0  # off unless asked
+    assert not CameraSection(name="front").close_up_pass  # off unless asked
+    assert camera_config(False).coarse_width == 0
     cam = CameraSection(name="gate", driver="rtsp", url="rtsp://10.0.0.2/s", close_up_pass=True)
-    assert reader_config(cam).coarse_width == CLOSE_UP_WIDTH
+    assert camera_config(cam.close_up_pass).coarse_width == CLOSE_UP_WIDTH
     f = tmp_path / "x.toml"
     f.write_text('[lane]\nsite = "huu-nghi"\nid = "in-01"\ndirection = "in"\n'
                  '[[cameras]]\nname = "front"\ndriver = "rtsp"\nurl = "rtsp://x/y"\nclose_up_pass = "maybe"\n')
