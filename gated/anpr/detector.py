@@ -30,7 +30,7 @@ def letterbox(image: np.ndarray, width: int) -> tuple[np.ndarray, float]:
     """Resize to ``width`` (keeping aspect), pad bottom/right to multiples of 32."""
     h, w = image.shape[:2]
     scale = width / w
-    nh = max(32, int(round(h * scale)))
+    nh = scaled_height(h, scale)
     src = image
     while src.shape[1] >= 2 * width:  # exact 2x area steps are fast; arbitrary-ratio INTER_AREA is not
         src = cv2.resize(src, (src.shape[1] // 2, src.shape[0] // 2), interpolation=cv2.INTER_AREA)
@@ -39,6 +39,11 @@ def letterbox(image: np.ndarray, width: int) -> tuple[np.ndarray, float]:
     out = np.zeros((ph, width, 3), np.uint8)
     out[:nh] = resized
     return out, scale
+
+
+def scaled_height(h: int, scale: float) -> int:
+    """Rows of a ``letterbox`` output that hold the image (the rest is padding)."""
+    return max(32, int(round(h * scale)))
 
 
 def decode(heat: np.ndarray, box: np.ndarray, scale: float, threshold: float, max_plates: int
@@ -59,7 +64,7 @@ def decode(heat: np.ndarray, box: np.ndarray, scale: float, threshold: float, ma
 
 def suppress(dets: list[Detection], max_plates: int) -> list[Detection]:
     """Best first, drop every box that overlaps a better one (``overlap`` >= 0.3): one box
-    per plate, also when two scales found it."""
+    per plate."""
     out: list[Detection] = []
     for det in sorted(dets, key=lambda d: -d.score):
         if len(out) < max_plates and all(overlap(det.box, o.box) < 0.3 for o in out):
@@ -75,19 +80,25 @@ def add_coarse(fine: list[Detection], coarse: list[Detection], max_plates: int) 
     return (fine + extra)[:max_plates]
 
 
-def iou(a: tuple[int, ...], b: tuple[int, ...]) -> float:
-    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - ix * iy
-    return ix * iy / union if union > 0 else 0.0
+def _area(a: tuple[float, ...]) -> float:
+    return (a[2] - a[0]) * (a[3] - a[1])
 
 
-def overlap(a: tuple[int, ...], b: tuple[int, ...]) -> float:
+def _intersection(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    return max(0, min(a[2], b[2]) - max(a[0], b[0])) * max(0, min(a[3], b[3]) - max(a[1], b[1]))
+
+
+def iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    """Intersection over union of two x1, y1, x2, y2 boxes (0 when both are empty)."""
+    inter = _intersection(a, b)
+    union = _area(a) + _area(b) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def overlap(a: tuple[float, ...], b: tuple[float, ...]) -> float:
     """Intersection over the smaller box (catches a box nested in another)."""
-    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
-    small = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
-    return ix * iy / small if small > 0 else 0.0
+    small = min(_area(a), _area(b))
+    return _intersection(a, b) / small if small > 0 else 0.0
 
 
 class PlateDetector:
@@ -108,7 +119,7 @@ class PlateDetector:
         inp, scale = letterbox(image, self.input_width)
         dets = self._run(inp, scale)
         if self.coarse_width:  # scaled down from the first pass's input: a 1080p resize costs more
-            small, f = letterbox(inp[: max(32, round(h * scale))], self.coarse_width)
+            small, f = letterbox(inp[: scaled_height(h, scale)], self.coarse_width)
             dets = add_coarse(dets, self._run(small, scale * f), self.max_plates)
         return [Detection(clip_box(d.box, w, h), d.score) for d in dets]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from gated.anpr.detector import iou
 from gated.anpr.voting import edit_distance
 
 
@@ -45,14 +46,6 @@ def per_distinct(preds: list[str], truths: list[str]) -> dict[str, float]:
     rates = [sum(v) / len(v) for v in groups.values()]
     return {"plates": len(groups), "mean_exact": sum(rates) / max(1, len(rates)),
             "majority_read": sum(r > 0.5 for r in rates) / max(1, len(rates))}
-
-
-def iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
 
 
 def scene_scores(results: list[tuple[list[str], list[str]]]) -> dict[str, float]:
