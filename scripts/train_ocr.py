@@ -153,12 +153,38 @@ def build_model(last: Path, channels: str | None, init: Path | None) -> PlateOCR
     return PlateOCR()
 
 
-def ctc_loss(model: PlateOCR, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    logp = model(x).log_softmax(-1).transpose(0, 1)  # T, N, C
+def ctc_loss(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    logp = logits.log_softmax(-1).transpose(0, 1)  # T, N, C
     lengths = (y != BLANK).sum(1)
     targets = y[y != BLANK]
-    t = torch.full((x.shape[0],), logp.shape[0], dtype=torch.long)
+    t = torch.full((y.shape[0],), logp.shape[0], dtype=torch.long)
     return F.ctc_loss(logp, targets, t, lengths, blank=BLANK, zero_infinity=True)
+
+
+#: First alphabet index of the Chinese characters (digits and Latin letters come first).
+FIRST_HANZI = 36
+
+
+class Teacher:
+    """Learning without forgetting: a frozen earlier model whose per-frame outputs on the
+    Vietnamese samples the student is held to (KL divergence), so a fine-tune aimed at the
+    Chinese province characters does not drift on the Vietnamese plates it already reads."""
+
+    def __init__(self, ckpt: Path, weight: float) -> None:
+        self.model = PlateOCR(channels_of(torch.load(ckpt, weights_only=False)["model"]))
+        self.model.load_state_dict(torch.load(ckpt, weights_only=False)["model"])
+        self.model.eval()
+        self.weight = weight
+
+    def loss(self, logits: torch.Tensor, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        vn = y[:, 0] < FIRST_HANZI  # Vietnamese labels start with a digit
+        if not bool(vn.any()):
+            return logits.new_zeros(())
+        with torch.no_grad():
+            target = self.model(x[vn]).log_softmax(-1)
+        student = logits[vn].log_softmax(-1)
+        kl = F.kl_div(student, target, log_target=True, reduction="none").sum(-1)
+        return self.weight * kl.mean()
 
 
 def main() -> None:
@@ -174,6 +200,9 @@ def main() -> None:
     ap.add_argument("--val-every", type=int, default=2000)
     ap.add_argument("--init", type=Path, help="warm start from this checkpoint (same or narrower), "
                     "or from an exported model such as models/plate_ocr.onnx")
+    ap.add_argument("--teacher", type=Path, help="checkpoint (.pt) the student is held to on "
+                    "Vietnamese samples (learning without forgetting)")
+    ap.add_argument("--teacher-weight", type=float, default=1.0)
     ap.add_argument("--channels", help="backbone channels of a new run, e.g. 24,48,64,64,96")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -187,6 +216,7 @@ def main() -> None:
     if resumed is None and args.init:
         init_from(model, args.init, val_x[:512])
     step, elapsed = resumed or (0, 0.0)
+    teacher = Teacher(args.teacher, args.teacher_weight) if args.teacher else None
     pool = ShardPool(args.data, args.max_shards)
     rng = np.random.default_rng(step)
     t0, run_loss = time.time(), 0.0
@@ -196,7 +226,10 @@ def main() -> None:
         for g in opt.param_groups:
             g["lr"] = lr_at(step, args.total_steps, args.lr)
         x, y = pool.batch(rng, args.batch)
-        loss = ctc_loss(model, x, y)
+        logits = model(x)
+        loss = ctc_loss(logits, y)
+        if teacher:
+            loss = loss + teacher.loss(logits, x, y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
