@@ -83,16 +83,25 @@ def variants(font_path: str, char: str) -> int:
     return 1
 
 
-@functools.lru_cache(maxsize=4096)
 def glyph(font_path: str, char: str, variant: int = 0) -> np.ndarray:
     """Ink mask (uint8 0..255) of ``char`` (shape ``variant``, see ``variants``), cropped to
     its ink box."""
+    if font_path.startswith("restroke:"):  # any pen: only the skeleton is cached
+        _, pen, base = font_path.split(":", 2)
+        return restroke.redraw(_skeleton(base, char, variant), float(pen))
+    return _glyph(font_path, char, variant)
+
+
+@functools.lru_cache(maxsize=1024)
+def _skeleton(font_path: str, char: str, variant: int) -> restroke.Skeleton:
+    return restroke.skeletonise(glyph(font_path, char, variant))
+
+
+@functools.lru_cache(maxsize=4096)
+def _glyph(font_path: str, char: str, variant: int) -> np.ndarray:
     if font_path.startswith("stroke:"):
         _, weight, style = font_path.split(":")
         return gb_font.glyph(char, float(weight), style, variant)
-    if font_path.startswith("restroke:"):
-        _, pen, base = font_path.split(":", 2)
-        return restroke.restroke(glyph(base, char, variant), float(pen))
     path, _, index = font_path.partition("#")  # "file.ttc#2": face 2 of a collection
     font = ImageFont.truetype(path, _RENDER_PX, index=int(index or 0))
     img = Image.new("L", (_RENDER_PX * 2, _RENDER_PX * 2), 0)

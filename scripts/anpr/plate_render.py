@@ -14,7 +14,7 @@ import numpy as np
 
 from .glyphs import (CJK_FONTS, LATIN_FONTS, STROKE_FONTS, STROKE_FONTS_VN, available, distort, glyph,
                      restroked, variants)
-from .restroke import PEN_SHARES
+from .restroke import PEN_RANGE, reweight
 from .plate_text import PlateText
 
 
@@ -64,14 +64,17 @@ COLOURS = {
 STROKE_FONT_SHARE = {"vn1": 0.3, "vn2moto": 0.5, "vn2car": 0.3}
 STROKE_FONT_SHARE_CN = 0.6
 
-#: Share of Chinese plates whose province character is drawn "thin": as it looks on small
-#: real crops (~10x18 px of 94x24), lighter and thinner than the letters and a little
-#: smaller than its cell, instead of a bold blob (real failures: 皖 read as 陕). 0.55 until
-#: run 10, 0.3 since (many real 94x24 crops show a full-height, heavy 皖); but the real 皖
-#: that run 10 reads as 陕 are mostly the thin, narrow ones (models/plate_ocr.md).
-THIN_HANZI_SHARE = 0.3
-#: Share of hanzi (province, 挂) redrawn at one even, heavy stroke width (``restroke``), as
-#: the plate typeface draws them; the rest keep their Debian font's own strokes.
+#: How a Chinese plate's hanzi (province, 挂) are drawn: every plate draws its own style
+#: from these continuous ranges, so thin, narrow, faint hanzi (as on small real crops,
+#: ~10x18 px of 94x24) and full, heavy ones (the plate typeface) and everything between are
+#: all seen. Until run 10 it was a 30-55% share of one "thin" style and a few fixed bold
+#: and pen weights; run 10 then read real thin, narrow 皖 as 陕 (models/plate_ocr.md).
+HANZI_WIDTH = (0.62, 1.0)  # share of the cell's width
+HANZI_HEIGHT = (0.8, 1.0)  # share of the cell's height
+HANZI_LEVEL = (0.2, 0.75)  # ``reweight`` cut: < 0.5 heavier than the font, > 0.5 thinner
+HANZI_FAINT_SHARE, HANZI_CONTRAST = 0.3, (0.6, 0.95)  # plates with hanzi fainter than the rest
+#: Share of hanzi redrawn at one even stroke width (``restroke``, pen from ``PEN_RANGE``), as
+#: the plate typeface draws them; the rest keep their Debian font's strokes, reweighted.
 RESTROKE_SHARE = 0.5
 #: Share of Vietnamese plates whose first one or two characters are drawn the same thin,
 #: faint way (worn paint, dirt): without it, a model that has learned "faint blob at the
@@ -87,13 +90,14 @@ OFF_CENTRE_SHARE = 0.2
 
 @dataclass(frozen=True, slots=True)
 class FaintStyle:
-    """How a plate's faint characters are drawn: its province hanzi (Chinese plates) or its
-    ``lead`` first characters (worn Vietnamese plates)."""
+    """How a plate's faint characters are drawn: its hanzi (Chinese plates, always, in a
+    style drawn per plate) or its ``lead`` first characters (worn Vietnamese plates)."""
 
     thin: bool
     contrast: float  # ink strength of the faint characters relative to the others
     size: tuple[float, float]  # width, height as a share of the cell
     lead: int = 0  # this many leading characters of the first line are drawn thin too
+    level: float = 0.5  # hanzi stroke weight (``reweight``)
 
     def faint(self, ch: str, index: int) -> bool:
         return self.thin and (ord(ch) > 127 or index < self.lead)
@@ -103,11 +107,14 @@ PLAIN = FaintStyle(False, 1.0, (1.0, 1.0))
 
 
 def _faint_style(kind: str, rng: random.Random) -> FaintStyle:
-    thin = THIN_HANZI_SHARE if kind.startswith("cn") else FAINT_LEAD_SHARE_VN
-    if rng.random() >= thin:
+    if kind.startswith("cn"):
+        contrast = rng.uniform(*HANZI_CONTRAST) if rng.random() < HANZI_FAINT_SHARE else 1.0
+        size = (rng.uniform(*HANZI_WIDTH), rng.uniform(*HANZI_HEIGHT))
+        return FaintStyle(True, contrast, size, 0, rng.uniform(*HANZI_LEVEL))
+    if rng.random() >= FAINT_LEAD_SHARE_VN:
         return PLAIN
-    lead = 0 if kind.startswith("cn") else rng.choice((1, 2, 2))
-    return FaintStyle(True, rng.uniform(0.6, 0.95), (rng.uniform(0.78, 1.0), rng.uniform(0.8, 0.97)), lead)
+    return FaintStyle(True, rng.uniform(0.6, 0.95), (rng.uniform(0.78, 1.0), rng.uniform(0.8, 0.97)),
+                      rng.choice((1, 2, 2)))
 
 
 _SEPARATORS = {"-": (0.3, 0.09), ".": (0.18, 0.1), "·": (0.22, 0.11)}  # width, size (x h)
@@ -172,30 +179,31 @@ def _draw_line(ink: np.ndarray, text: str, spec: LineSpec, plate_w: float, s: fl
 
 
 def _mask(ch: str, fonts: tuple[str, str], rng: random.Random, style: FaintStyle) -> np.ndarray:
-    """Glyph mask; hanzi are often made heavier (plate hanzi are bold, and blur thins them),
-    or, in a thin style, thinner and fainter than the other characters."""
+    """Glyph mask; a hanzi at its plate's weight (``reweight``, unless restroked: the pen
+    set the weight), a worn Vietnamese lead thinner; both at the style's contrast."""
     font = fonts[0] if ord(ch) <= 127 else fonts[1]
     mask = glyph(font, ch, rng.randrange(variants(font, ch)))
     if rng.random() < DISTORT_SHARE:
         mask = distort(mask, rng)
-    if style.thin:
-        thin = rng.choice((0, 0, 3))
-        if thin:
-            mask = cv2.erode(mask, np.ones((thin, thin), np.uint8))
-        return (mask.astype(np.float32) * style.contrast).astype(np.uint8)
-    if ord(ch) <= 127:
+    if not style.thin:
         return mask
-    bold = rng.choice((0, 0, 0, 3, 5))
-    return cv2.dilate(mask, np.ones((bold, bold), np.uint8)) if bold else mask
+    if ord(ch) > 127:
+        if not font.startswith("restroke:"):
+            mask = reweight(mask, style.level)
+    elif rng.choice((0, 0, 1)):
+        mask = cv2.erode(mask, np.ones((3, 3), np.uint8))
+    return (mask.astype(np.float32) * style.contrast).astype(np.uint8)
 
 
 def _fonts(kind: str, rng: random.Random) -> tuple[str, str]:
     share = STROKE_FONT_SHARE.get(kind, STROKE_FONT_SHARE_CN)
     stroke = STROKE_FONTS_VN if kind.startswith("vn") else STROKE_FONTS
     latin = rng.choice(stroke) if rng.random() < share else rng.choice(available(LATIN_FONTS))
+    if not kind.startswith("cn"):
+        return latin, ""  # no hanzi to draw
     cjk = rng.choice(available(CJK_FONTS))
     if rng.random() < RESTROKE_SHARE:
-        cjk = restroked(cjk, rng.choice(PEN_SHARES))
+        cjk = restroked(cjk, round(rng.uniform(*PEN_RANGE), 4))
     return latin, cjk
 
 

@@ -4,17 +4,22 @@ The province characters on a Chinese plate are a heiti cut for the plate: tall (
 cell), every stroke the same width, square ends. Debian's CJK fonts have the right
 skeletons but their own stroke contrast and weight. Here a font glyph is thinned to its
 centre lines (Zhang-Suen) and drawn again with a square pen of a chosen width: one
-skeleton, many plate-like weights. (Run 10, the first trained with it, read the real
-``皖`` as ``陕`` more often, on the crops where it is thin: see models/plate_ocr.md.)
+skeleton, many plate-like weights. (Run 10, the first trained with it at four heavy pens,
+read the real ``皖`` as ``陕`` more often, on the crops where it is thin: see
+models/plate_ocr.md; since run 11 the pen is drawn from a continuous range, thin to heavy,
+and ``reweight`` varies the weight of the fonts' own strokes the same way.)
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
-#: Pen widths the renderer picks from, as a share of the glyph's height.
-PEN_SHARES = (0.07, 0.09, 0.11, 0.13)
+#: Pen widths the renderer draws from (uniformly), as a share of the glyph's height: from
+#: the thin strokes of small, blurred real crops to the plate typeface's heavy ones.
+PEN_RANGE = (0.045, 0.15)
 
 
 def _neighbours(p: np.ndarray) -> list[np.ndarray]:
@@ -49,18 +54,46 @@ def thin(mask: np.ndarray, max_iter: int = 200) -> np.ndarray:
     return p
 
 
-def restroke(mask: np.ndarray, pen_share: float) -> np.ndarray:
-    """``mask`` (uint8 ink, cropped to its ink box) thinned and redrawn with a square pen
-    ``pen_share`` x its height wide; same size as ``mask``, uint8 0..255, anti-aliased."""
-    h, w = mask.shape
-    pad = max(2, int(h * pen_share))
+@dataclass(frozen=True, slots=True)
+class Skeleton:
+    """A glyph's centre lines (1-px, padded for the widest pen) and its mask's (h, w)."""
+
+    lines: np.ndarray
+    shape: tuple[int, int]
+
+
+def skeletonise(mask: np.ndarray) -> Skeleton:
+    """The slow half of ``restroke`` (thinning), done once per glyph and cached by the caller."""
+    h, _ = mask.shape
+    pad = max(2, int(h * PEN_RANGE[1]) + 1)
     up = cv2.copyMakeBorder(mask, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0)
-    skeleton = thin(up > 127)
+    return Skeleton(thin(up > 127), mask.shape)
+
+
+def redraw(skeleton: Skeleton, pen_share: float) -> np.ndarray:
+    """The skeleton drawn with a square pen ``pen_share`` x the glyph's height wide, at the
+    glyph's size: uint8 0..255, anti-aliased."""
+    h, w = skeleton.shape
     pen = max(1, int(round(h * pen_share)))
-    drawn = cv2.dilate(skeleton * 255, np.ones((pen, pen), np.uint8))
+    drawn = cv2.dilate(skeleton.lines * 255, np.ones((pen, pen), np.uint8))
     drawn = cv2.GaussianBlur(drawn, (3, 3), 0)
     ys, xs = np.nonzero(drawn > 40)
     if len(xs) == 0:
-        return mask
+        return np.zeros(skeleton.shape, np.uint8)
     out = drawn[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
     return cv2.resize(out, (w, h), interpolation=cv2.INTER_AREA)
+
+
+def restroke(mask: np.ndarray, pen_share: float) -> np.ndarray:
+    """``mask`` (uint8 ink, cropped to its ink box) thinned and redrawn with a square pen
+    ``pen_share`` x its height wide; same size as ``mask``, uint8 0..255, anti-aliased."""
+    return redraw(skeletonise(mask), pen_share)
+
+
+def reweight(mask: np.ndarray, level: float) -> np.ndarray:
+    """``mask`` made heavier (``level`` < 0.5) or lighter (> 0.5) by a continuous amount:
+    blurred by ~4% of its height and cut again at ``level``, with a soft edge. Unlike
+    erosion by a whole kernel, any weight between the extremes can be drawn."""
+    sigma = max(0.8, 0.04 * mask.shape[0])
+    soft = cv2.GaussianBlur(mask.astype(np.float32) / 255.0, (0, 0), sigma)
+    return (np.clip((soft - level) / 0.2 + 0.5, 0.0, 1.0) * 255).astype(np.uint8)

@@ -38,12 +38,24 @@ def test_thinning_keeps_a_ring_closed():
 def test_restroke_redraws_a_hanzi_at_the_pen_width_asked():
     font = glyphs.available(glyphs.CJK_FONTS)[0]
     mask = glyphs.glyph(font, "皖")
+    lo, hi = restroke.PEN_RANGE
     inks = []
-    for pen in restroke.PEN_SHARES:
+    for pen in np.linspace(lo, hi, 5):
         out = restroke.restroke(mask, pen)
         assert out.shape == mask.shape and out.dtype == np.uint8 and out.max() > 200
         inks.append(int((out > 127).sum()))
-    assert inks == sorted(inks) and inks[-1] > 1.5 * inks[0]  # a wider pen, more ink
-    # the pseudo-font gives the same drawing, cached like any glyph
-    again = glyphs.glyph(glyphs.restroked(font, restroke.PEN_SHARES[1]), "皖")
-    assert np.array_equal(again, restroke.restroke(mask, restroke.PEN_SHARES[1]))
+    assert inks == sorted(inks) and inks[-1] > 2 * inks[0]  # a wider pen, more ink
+    # the pseudo-font gives the same drawing at any pen (only the skeleton is cached)
+    for pen in (lo, 0.0931, hi):
+        again = glyphs.glyph(glyphs.restroked(font, pen), "皖")
+        assert np.array_equal(again, restroke.restroke(mask, pen))
+
+
+@needs_fonts
+def test_reweight_draws_any_weight_between_thin_and_heavy():
+    mask = glyphs.glyph(glyphs.available(glyphs.CJK_FONTS)[0], "陕")
+    inks = [int((restroke.reweight(mask, level) > 127).sum()) for level in (0.2, 0.35, 0.5, 0.65, 0.75)]
+    assert inks == sorted(inks, reverse=True)  # a higher cut, less ink
+    assert inks[0] > 1.5 * inks[2] and inks[-1] < 0.5 * inks[2]  # clearly heavier / lighter
+    middle = restroke.reweight(mask, 0.5)
+    assert abs(int((middle > 127).sum()) - int((mask > 127).sum())) < 0.15 * (mask > 127).sum()
