@@ -95,7 +95,7 @@ def bench_ocr(reader: AnprReader, n: int, constrained: bool = False) -> list[flo
     invalid read costs on top of it."""
     rng = random.Random(6)
     crops = [ocr_samples.sample(rng)[0] for _ in range(20)]
-    step = reader.ocr.search if constrained else (lambda crop: reader.ocr.read([crop]))
+    step = reader.ocr.general.search if constrained else (lambda crop: reader.ocr.read([crop]))
     times = []
     for i in range(n):
         t = time.perf_counter()
@@ -190,7 +190,7 @@ def run(args: argparse.Namespace) -> None:
     print(f"detection only per 1080p frame: p50 {pct(det, 50):.1f} ms  p99 {pct(det, 99):.1f} ms")
     o = bench_ocr(reader, 500)
     print(f"OCR per plate: p50 {pct(o, 50):.2f} ms  p99 {pct(o, 99):.2f} ms")
-    if reader.ocr.decoder is not None:
+    if reader.ocr.general.decoder is not None:
         c = bench_ocr(reader, 200, constrained=True)
         print(f"constrained search per invalid read (extra): p50 {pct(c, 50):.2f} ms  p99 {pct(c, 99):.2f} ms")
     if args.no_rtsp or not gstreamer_available():

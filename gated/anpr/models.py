@@ -12,6 +12,8 @@ from pathlib import Path
 
 DETECTOR_FILE = "plate_det.onnx"
 OCR_FILE = "plate_ocr.onnx"
+#: Optional Chinese-plate specialist (``routed``); without it the general model reads all.
+OCR_CN_FILE = "plate_ocr_cn.onnx"
 OCR_CONFIG_FILE = "plate_config.yaml"
 
 

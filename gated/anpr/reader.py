@@ -12,8 +12,9 @@ from gated.core.plates import is_valid
 from gated.devices.interfaces import PlateRead
 
 from .detector import Detection, PlateDetector, clip_box
-from .models import DETECTOR_FILE, OCR_CONFIG_FILE, OCR_FILE, AnprError, models_dir
+from .models import DETECTOR_FILE, OCR_CN_FILE, OCR_CONFIG_FILE, OCR_FILE, AnprError, models_dir
 from .ocr import PlateOCR
+from .routed import RoutedOCR
 from .voting import agreement, consensus
 
 
@@ -47,6 +48,12 @@ def expand(box: tuple[int, int, int, int], margin: float, w: int, h: int) -> tup
     return clip_box((int(x1 - mx), int(y1 - my), int(x2 + mx), int(y2 + my)), w, h)
 
 
+def open_ocr(d: Path) -> RoutedOCR:
+    """The folder's OCR, with its Chinese specialist behind it when the folder has one."""
+    chinese = PlateOCR(d / OCR_CN_FILE, d / OCR_CONFIG_FILE) if (d / OCR_CN_FILE).exists() else None
+    return RoutedOCR(PlateOCR(d / OCR_FILE, d / OCR_CONFIG_FILE), chinese)
+
+
 class AnprReader:
     """Implements :class:`gated.devices.interfaces.PlateReader`. Not thread-safe; one per worker."""
 
@@ -55,7 +62,7 @@ class AnprReader:
         self.config = config or ReaderConfig()
         self.detector = PlateDetector(d / DETECTOR_FILE, self.config.input_width, self.config.det_threshold,
                                       coarse_width=self.config.coarse_width)
-        self.ocr = PlateOCR(d / OCR_FILE, d / OCR_CONFIG_FILE)
+        self.ocr = open_ocr(d)
 
     def read(self, image: np.ndarray) -> list[PlateRead]:
         image = as_bgr(image)
