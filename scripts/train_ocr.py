@@ -22,6 +22,7 @@ import torch.nn.functional as F
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from scripts.anpr import checkpoint, onnx_import
 from scripts.anpr.ocr_model import (
+    ALPHABET,
     BLANK,
     IMG_H,
     IMG_W,
@@ -162,7 +163,7 @@ def ctc_loss(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 
 #: First alphabet index of the Chinese characters (digits and Latin letters come first).
-FIRST_HANZI = 36
+FIRST_HANZI = next(i for i, c in enumerate(ALPHABET) if not c.isascii())
 
 
 class Teacher:
@@ -171,8 +172,9 @@ class Teacher:
     Chinese province characters does not drift on the Vietnamese plates it already reads."""
 
     def __init__(self, ckpt: Path, weight: float) -> None:
-        self.model = PlateOCR(channels_of(torch.load(ckpt, weights_only=False)["model"]))
-        self.model.load_state_dict(torch.load(ckpt, weights_only=False)["model"])
+        weights = torch.load(ckpt, weights_only=False)["model"]
+        self.model = PlateOCR(channels_of(weights))
+        self.model.load_state_dict(weights)
         self.model.eval()
         self.weight = weight
 

@@ -21,6 +21,8 @@ class Reads(Protocol):
 
 
 def is_chinese(text: str) -> bool:
+    """Starts with a province: a Chinese read, valid or not (``plates.country_of`` would
+    send only valid ones; an invalid Chinese read is one the specialist may mend)."""
     return bool(text) and text[0] in CN_PROVINCES
 
 
