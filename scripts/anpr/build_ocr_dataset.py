@@ -20,15 +20,21 @@ from .ocr_samples import IMG_H, IMG_W, sample
 from .plate_text import KINDS
 
 
-def render_shard(seed: int, n: int, kind: str | None = None, cn1_share: float = 0.0
-                 ) -> tuple[np.ndarray, list[str]]:
-    """``n`` samples of ``kind`` (None: the usual mix, plus ``cn1_share`` extra cn1)."""
+def render_shard(seed: int, n: int, kind: str | None = None, cn1_share: float = 0.0,
+                 kinds: tuple[str, ...] = ()) -> tuple[np.ndarray, list[str]]:
+    """``n`` samples of ``kind`` (None: the usual mix, or only ``kinds`` in their usual
+    proportions, plus ``cn1_share`` extra cn1)."""
     rng = random.Random(seed)
     np.random.seed(seed % 2**32)
     images = np.empty((n, IMG_H, IMG_W), np.uint8)
     labels = []
+    weights = [KINDS[k][1] for k in kinds]
     for i in range(n):
-        k = "cn1" if kind is None and rng.random() < cn1_share else kind
+        k = kind
+        if kind is None and rng.random() < cn1_share:
+            k = "cn1"
+        elif kind is None and kinds:
+            k = rng.choices(kinds, weights)[0]
         images[i], label = sample(rng, k)
         labels.append(label)
     return images, labels
@@ -57,7 +63,12 @@ def main() -> None:
     ap.add_argument("--val", type=int, default=4_000)
     ap.add_argument("--test-per-kind", type=int, default=500)
     ap.add_argument("--cn1-share", type=float, default=0.0, help="extra share of cn1 plates")
+    ap.add_argument("--kinds", default="", help="render only these plate kinds, comma-separated "
+                    f"(in their usual proportions), e.g. cn1,cn2,cn_trailer,cn_nev; kinds: {', '.join(KINDS)}")
     args = ap.parse_args()
+    kinds = tuple(k for k in args.kinds.split(",") if k)
+    if unknown := set(kinds) - set(KINDS):
+        ap.error(f"--kinds: unknown plate kind(s) {', '.join(sorted(unknown))}")
     args.out.mkdir(parents=True, exist_ok=True)
     if not (args.out / "val.npz").exists():
         save(args.out / "val.npz", *render_shard(1, args.val))
@@ -67,7 +78,7 @@ def main() -> None:
         if path.exists():
             continue
         t = time.time()
-        save(path, *render_shard(1000 + i, args.per_shard, cn1_share=args.cn1_share))
+        save(path, *render_shard(1000 + i, args.per_shard, cn1_share=args.cn1_share, kinds=kinds))
         print(f"{path.name} {args.per_shard} samples in {time.time() - t:.0f} s", flush=True)
 
 
