@@ -35,6 +35,12 @@ def _six() -> list[list[tuple[float, float]]]:
     return [arc(22.5, 64, 17.5, 21, 0, 360), arc(22.5, 27, 17.5, 22, -35, -180) + [(5, 64)]]
 
 
+def _six_straight(top_x: float) -> list[list[tuple[float, float]]]:
+    """The Chinese plate font's 6: the bowl and a straight slanted stroke from the top right
+    (``_six`` curls over the top like a ``G``)."""
+    return [arc(22.5, 64, 17.5, 21, 0, 360), [(top_x, 5), (6.5, 58)]]
+
+
 def _p_bowl() -> list[tuple[float, float]]:
     return [(5, 85), (5, 5), (26, 5)] + arc(26, 25, 14, 20, -90, 90) + [(5, 45)]
 
@@ -102,6 +108,12 @@ ALTERNATES: dict[str, list[list[list[tuple[float, float]]]]] = {
            [(40, 50), (27, 50)]]],
     "2": [[arc(22.5, 22, 17.5, 17, 200, 360) + [(40, 30), (5, 85), (40, 85)]]],
 }
+#: Chinese plates only: the straight-stroked 6 and 9 of the Chinese plate font (real
+#: misreads: a last 9 read as 2 on Chinese crops — no Debian font nor ``_six`` draws that tail).
+CN_ALTERNATES: dict[str, list[list[list[tuple[float, float]]]]] = {
+    "6": [_six_straight(x) for x in (30, 35)],
+    "9": [_rot180(_six_straight(x)) for x in (30, 35)],
+}
 VN_ALTERNATES = {
     "1": [[[(x, 29 - x), (24, 5), (24, 85)]] for x in (13, 16)],  # shorter flags
     # the open 4 of motorbike plates drawn with an upright or barely slanted left stroke
@@ -114,10 +126,12 @@ WEIGHTS = (0.75, 0.9, 1.0, 1.15)
 
 
 def shapes(char: str, style: str = "cn") -> list[list[list[tuple[float, float]]]]:
-    """Every shape of ``char`` in ``style`` ("vn" takes the Vietnamese ``1`` and ``4``)."""
+    """Every shape of ``char`` in ``style`` ("vn" takes the Vietnamese ``1`` and ``4``, "cn"
+    the Chinese ``6`` and ``9``)."""
     if style == "vn" and char in VN_STROKES:
         return [VN_STROKES[char], *VN_ALTERNATES.get(char, [])]
-    return [STROKES[char], *ALTERNATES.get(char, [])]
+    only_cn = CN_ALTERNATES.get(char, []) if style == "cn" else []
+    return [STROKES[char], *ALTERNATES.get(char, []), *only_cn]
 
 
 @functools.lru_cache(maxsize=1024)

@@ -11,7 +11,7 @@ from scripts.anpr import gb_font, glyphs
 
 
 def _alternates() -> list[tuple[str, str]]:
-    return ([(ch, "cn") for ch in gb_font.ALTERNATES]
+    return ([(ch, "cn") for ch in {**gb_font.ALTERNATES, **gb_font.CN_ALTERNATES}]
             + [(ch, "vn") for ch in gb_font.VN_ALTERNATES])
 
 
@@ -36,6 +36,8 @@ def test_characters_without_alternates_have_one_shape():
     assert glyphs.variants("stroke:1.0:cn", "4") == 1  # the closed Chinese 4 has no alternates
     assert glyphs.variants("stroke:1.0:vn", "4") == 3  # the open Vietnamese 4: slanted, upright
     assert glyphs.variants("/usr/share/fonts/any.ttf", "M") == 1
+    assert glyphs.variants("stroke:1.0:cn", "9") == 3  # the curled 9 and two straight-tailed ones
+    assert glyphs.variants("stroke:1.0:vn", "9") == 1  # Vietnamese plates: the curled 9 only
 
 
 def test_the_vietnamese_one_keeps_its_flag_in_every_shape():
