@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from gated.devices.interfaces import PlateRead
 from .detector import Detection, PlateDetector, clip_box
 from .models import DETECTOR_FILE, OCR_CN_FILE, OCR_CONFIG_FILE, OCR_FILE, AnprError, models_dir
 from .ocr import PlateOCR
-from .routed import RoutedOCR
+from .routed import RoutedOCR, is_chinese
 from .voting import agreement, consensus
 
 
@@ -88,22 +89,16 @@ class AnprReader:
         return PlateRead(text, conf, (0, 0, image.shape[1], image.shape[0]))
 
     def _read_boxes(self, image: np.ndarray, boxes: list[tuple[int, int, int, int]]) -> list[PlateRead]:
-        """OCR each box at the first two margins and keep the better read (``prefer_whole``);
-        boxes that give no plate are retried at the remaining, looser margins in turn.
+        """Read each box (``_first_pass``); boxes that give no plate are retried at the
+        remaining, looser margins in turn.
 
         No format-constrained search here (``read_crop`` has it): on the real and rendered
         scenes it read not one more plate as a last resort, and cost ~7 ms per box that is
         no plate (a sign, a grille), of which a lane frame has a few. The voter's next
         frames are a frame's second chance."""
-        per_margin = self._read_at(image, boxes, self.config.margins[:2])
-        reads: list[PlateRead] = []
-        pending = []
-        for i, box in enumerate(boxes):
-            best = prefer_whole([r[i] for r in per_margin if r[i] is not None])
-            if best:
-                reads.append(best)
-            else:
-                pending.append(box)
+        first = self._first_pass(image, boxes)
+        reads = [r for r in first if r is not None]
+        pending = [b for b, r in zip(boxes, first) if r is None]
         for margin in self.config.margins[2:]:
             if not pending:
                 break
@@ -112,22 +107,56 @@ class AnprReader:
             pending = [b for b, r in zip(pending, got) if r is None]
         return dedupe(reads)
 
+    def _first_pass(self, image: np.ndarray, boxes: list[tuple[int, int, int, int]]) -> list[PlateRead | None]:
+        """Each box cropped at the first two margins, all read by the general OCR in one batch;
+        per box the crop ``pick_margin`` keeps, if Chinese, is read again by the specialist
+        (one specialist read per Chinese box, not one per margin), then accepted or not."""
+        h, w = image.shape[:2]
+        margins, n = self.config.margins[:2], len(boxes)
+        crops = [crop_of(image, expand(b, m, w, h)) for m in margins for b in boxes]
+        general = self.ocr.general.read(crops)
+        picked = [pick_margin([general[k * n + i] for k in range(len(margins))], self._acceptable)
+                  for i in range(n)]
+        chosen = [k * n + i for i, k in enumerate(picked) if k is not None]
+        final = iter(self.ocr.reread([crops[j] for j in chosen], [general[j] for j in chosen]))
+        out: list[PlateRead | None] = []
+        for box, k in zip(boxes, picked):
+            read = next(final) if k is not None else None
+            out.append(next(iter(self._accept([box], [read])), None) if read else None)
+        return out
+
     def _read_at(self, image: np.ndarray, boxes: list[tuple[int, int, int, int]],
                  margins: tuple[float, ...]) -> list[list[PlateRead | None]]:
         """Per margin, one accepted read (or None) per box cropped with that margin around
         it; every crop goes to the OCR in one batch (one call per frame phase, not per margin)."""
         h, w = image.shape[:2]
-        crops = [expand(b, m, w, h) for m in margins for b in boxes]
-        results = self.ocr.read([image[y1:y2, x1:x2] for x1, y1, x2, y2 in crops])
+        crops = [crop_of(image, expand(b, m, w, h)) for m in margins for b in boxes]
+        results = self.ocr.read(crops)
         reads = [next(iter(self._accept([b], [res])), None) for b, res in zip(boxes * len(margins), results)]
         return [reads[i * len(boxes) : (i + 1) * len(boxes)] for i in range(len(margins))]
 
+    def _acceptable(self, text: str, conf: float) -> bool:
+        return conf >= self.config.min_confidence and (is_valid(text) or not self.config.valid_only)
+
     def _accept(self, boxes: list[tuple[int, int, int, int]], results: list[tuple[str, float]]) -> list[PlateRead]:
-        out = []
-        for box, (text, conf) in zip(boxes, results):
-            if conf >= self.config.min_confidence and (is_valid(text) or not self.config.valid_only):
-                out.append(PlateRead(text, round(conf, 3), box))
-        return out
+        return [PlateRead(text, round(conf, 3), box) for box, (text, conf) in zip(boxes, results)
+                if self._acceptable(text, conf)]
+
+
+def crop_of(image: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    x1, y1, x2, y2 = box
+    return image[y1:y2, x1:x2]
+
+
+def pick_margin(reads: list[tuple[str, float]], acceptable: Callable[[str, float], bool]) -> int | None:
+    """Which of one box's crops (tightest first) to keep, from the general model's reads:
+    the acceptable read ``whole_index`` keeps; with none, the first Chinese one (its
+    specialist may mend it); else None (the box goes on to the looser margins)."""
+    ok = [k for k, (t, c) in enumerate(reads) if acceptable(t, c)]
+    best = whole_index([reads[k][0] for k in ok])
+    if best is not None:
+        return ok[best]
+    return next((k for k, (t, _) in enumerate(reads) if is_chinese(t)), None)
 
 
 def joined_neighbours(boxes: list[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
@@ -161,14 +190,14 @@ def vote_reads(reads: list[tuple[str, float]]) -> tuple[str, float]:
     return text, round(agreement(reads, text), 3)
 
 
-def prefer_whole(reads: list[PlateRead]) -> PlateRead | None:
+def whole_index(texts: list[str]) -> int | None:
     """The first (tightest) read, unless a later one extends it: a box shorter than the plate
     cuts its last characters, and the cut plate is often still a valid, shorter plate
     (``65SV4759`` for ``65SV47593``)."""
-    best = reads[0] if reads else None
-    for r in reads[1:]:
-        if best and len(r.text) > len(best.text) and r.text.startswith(best.text):
-            best = r
+    best = 0 if texts else None
+    for k, text in enumerate(texts[1:], 1):
+        if best is not None and len(text) > len(texts[best]) and text.startswith(texts[best]):
+            best = k
     return best
 
 

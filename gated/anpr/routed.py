@@ -34,7 +34,13 @@ class RoutedOCR:
 
     def read(self, crops: list[np.ndarray], search: bool = False) -> list[tuple[str, float]]:
         """As ``PlateOCR.read``; Chinese reads come from the specialist when it agrees they are Chinese."""
-        reads = self.general.read(crops, search)
+        return self.reread(crops, self.general.read(crops, search), search)
+
+    def reread(self, crops: list[np.ndarray], reads: list[tuple[str, float]], search: bool = False
+               ) -> list[tuple[str, float]]:
+        """``reads`` (the general model's, one per crop) with each Chinese one replaced by the
+        specialist's read of its crop when that is Chinese too."""
+        reads = list(reads)
         again = [i for i, (text, _) in enumerate(reads) if is_chinese(text)]
         if again and self.chinese:
             for i, read in zip(again, self.chinese.read([crops[i] for i in again], search)):

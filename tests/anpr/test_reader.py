@@ -10,7 +10,7 @@ import pytest
 
 from gated.anpr.detector import Detection
 from gated.anpr.models import AnprError, models_dir
-from gated.anpr.reader import AnprReader, check_image, prefer_whole, trimmed_copies, vote_reads
+from gated.anpr.reader import AnprReader, check_image, pick_margin, trimmed_copies, vote_reads, whole_index
 from gated.core.plates import is_valid
 from gated.devices.interfaces import PlateRead, PlateReader
 from scripts.anpr import plate_render, plate_text
@@ -66,16 +66,29 @@ def test_trimmed_copies_and_their_vote():
     assert vote_reads([("2OC1234", 0.5), ("2OC1234", 0.4)])[0] == "2OC1234"  # nothing valid: best guess
 
 
-def test_prefer_whole_takes_the_read_that_extends_a_cut_one():
-    box = (0, 0, 10, 10)
-    cut, whole = PlateRead("65SV4759", 0.99, box), PlateRead("65SV47593", 0.9, box)
-    other = PlateRead("65SV47598", 0.9, box)
-    assert prefer_whole([cut, whole]) is whole
-    assert prefer_whole([whole, cut]) is whole  # a shorter later read never wins
-    assert prefer_whole([cut, other, whole]) is other  # first extension wins; both are whole plates
-    tight, loose = PlateRead("29C12345", 0.5, box), PlateRead("29C12346", 0.99, box)
-    assert prefer_whole([tight, loose]) is tight  # no extension: the tighter crop's read
-    assert prefer_whole([]) is None
+def test_whole_index_takes_the_read_that_extends_a_cut_one():
+    cut, whole, other = "65SV4759", "65SV47593", "65SV47598"
+    assert whole_index([cut, whole]) == 1
+    assert whole_index([whole, cut]) == 0  # a shorter later read never wins
+    assert whole_index([cut, other, whole]) == 1  # first extension wins; both are whole plates
+    assert whole_index(["29C12345", "29C12346"]) == 0  # no extension: the tighter crop's read
+    assert whole_index([]) is None
+
+
+def _acceptable(text: str, conf: float) -> bool:
+    return conf >= 0.3 and is_valid(text)
+
+
+def test_pick_margin_keeps_the_whole_acceptable_read():
+    assert pick_margin([("65SV4759", 0.9), ("65SV47593", 0.9)], _acceptable) == 1
+    assert pick_margin([("65SV475", 0.9), ("65SV47593", 0.9)], _acceptable) == 1  # the first is no plate
+    assert pick_margin([("65SV47593", 0.1), ("65SV47598", 0.9)], _acceptable) == 1  # the first too unsure
+
+
+def test_pick_margin_sends_an_invalid_chinese_read_to_the_specialist_and_gives_up_on_the_rest():
+    assert pick_margin([("29C1", 0.9), ("陕A00E6X6", 0.9)], _acceptable) == 1  # invalid, but Chinese
+    assert pick_margin([("皖A00E66", 0.9), ("陕A00E6X6", 0.9)], _acceptable) == 0
+    assert pick_margin([("29C1", 0.9), ("ABC", 0.9)], _acceptable) is None
 
 
 @needs_fonts
@@ -110,6 +123,29 @@ def test_reads_one_plate_per_kind(reader, kind):
             x1, y1, x2, y2 = r.box
             assert 0 <= x1 < x2 <= 1920 and 0 <= y1 < y2 <= 1080
     assert hits >= 3, f"{kind}: read {hits}/6 frames"
+
+
+class Spy:
+    """Wraps an OCR and counts the crops it is given."""
+
+    def __init__(self, ocr) -> None:
+        self.ocr, self.crops = ocr, 0
+
+    def read(self, crops, search=False):
+        self.crops += len(crops)
+        return self.ocr.read(crops, search)
+
+
+@needs_fonts
+def test_a_chinese_box_is_read_once_by_the_specialist():
+    """Both margins of a box go to the general model; only the crop kept for the box goes to
+    the specialist (it was read at both margins: ~1 ms per Chinese box)."""
+    r = AnprReader()
+    frame, labels = lane_frame(["cn1"], seed=1)
+    r.detector = FixedBoxes([r.detector.detect(frame)[0].box])
+    r.ocr.chinese = spy = Spy(r.ocr.chinese)
+    assert [p.text for p in r.read(frame)] == labels
+    assert spy.crops == 1
 
 
 @needs_fonts

@@ -44,3 +44,11 @@ def test_a_specialist_read_that_is_not_chinese_is_ignored():
 def test_is_chinese():
     assert is_chinese("皖A00E66") and is_chinese("桂A1234挂")
     assert not is_chinese("") and not is_chinese("29C12345") and not is_chinese("挂")
+
+
+def test_reread_takes_the_general_reads_given_and_rereads_only_the_chinese_ones():
+    chinese = FakeOCR({2: "皖A00E66"})
+    reads = RoutedOCR(FakeOCR({}), chinese).reread([crop(1), crop(2)], [("29C12345", 0.8), ("陕A00E66", 0.7)])
+    assert reads == [("29C12345", 0.8), ("皖A00E66", 0.9)]
+    assert chinese.calls == [([2], False)]
+    assert RoutedOCR(FakeOCR({}), None).reread([crop(2)], [("陕A00E66", 0.7)]) == [("陕A00E66", 0.7)]
