@@ -121,8 +121,8 @@ class AnprReader:
         final = iter(self.ocr.reread([crops[j] for j in chosen], [general[j] for j in chosen]))
         out: list[PlateRead | None] = []
         for box, k in zip(boxes, picked):
-            read = next(final) if k is not None else None
-            out.append(next(iter(self._accept([box], [read])), None) if read else None)
+            accepted = self._accept([box], [next(final)]) if k is not None else []
+            out.append(accepted[0] if accepted else None)
         return out
 
     def _read_at(self, image: np.ndarray, boxes: list[tuple[int, int, int, int]],
@@ -194,9 +194,11 @@ def whole_index(texts: list[str]) -> int | None:
     """The first (tightest) read, unless a later one extends it: a box shorter than the plate
     cuts its last characters, and the cut plate is often still a valid, shorter plate
     (``65SV4759`` for ``65SV47593``)."""
-    best = 0 if texts else None
+    if not texts:
+        return None
+    best = 0
     for k, text in enumerate(texts[1:], 1):
-        if best is not None and len(text) > len(texts[best]) and text.startswith(texts[best]):
+        if len(text) > len(texts[best]) and text.startswith(texts[best]):
             best = k
     return best
 
