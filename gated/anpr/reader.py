@@ -72,7 +72,8 @@ class AnprReader:
         boxes = [b for b in boxes if b[2] - b[0] >= 6 and b[3] - b[1] >= 3]
         reads = self._read_boxes(image, boxes + joined_neighbours(boxes))
         if not reads and self.config.whole_image_fallback:
-            reads = self._accept([(0, 0, w, h)], self.ocr.read([image]))
+            whole = self._accept((0, 0, w, h), self.ocr.read([image])[0])
+            reads = [whole] if whole else []
         return reads
 
     def read_crop(self, image: np.ndarray, vote: bool = False) -> PlateRead:
@@ -102,7 +103,7 @@ class AnprReader:
         for margin in self.config.margins[2:]:
             if not pending:
                 break
-            (got,) = self._read_at(image, pending, (margin,))
+            got = self._read_at(image, pending, margin)
             reads += [r for r in got if r is not None]
             pending = [b for b, r in zip(pending, got) if r is None]
         return dedupe(reads)
@@ -111,41 +112,34 @@ class AnprReader:
         """Each box cropped at the first two margins, all read by the general OCR in one batch;
         per box the crop ``pick_margin`` keeps, if Chinese, is read again by the specialist
         (one specialist read per Chinese box, not one per margin), then accepted or not."""
-        h, w = image.shape[:2]
         margins, n = self.config.margins[:2], len(boxes)
-        crops = [crop_of(image, expand(b, m, w, h)) for m in margins for b in boxes]
+        crops = margin_crops(image, boxes, margins)
         general = self.ocr.general.read(crops)
         picked = [pick_margin([general[k * n + i] for k in range(len(margins))], self._acceptable)
                   for i in range(n)]
         chosen = [k * n + i for i, k in enumerate(picked) if k is not None]
         final = iter(self.ocr.reread([crops[j] for j in chosen], [general[j] for j in chosen]))
-        out: list[PlateRead | None] = []
-        for box, k in zip(boxes, picked):
-            accepted = self._accept([box], [next(final)]) if k is not None else []
-            out.append(accepted[0] if accepted else None)
-        return out
+        return [self._accept(box, next(final)) if k is not None else None for box, k in zip(boxes, picked)]
 
     def _read_at(self, image: np.ndarray, boxes: list[tuple[int, int, int, int]],
-                 margins: tuple[float, ...]) -> list[list[PlateRead | None]]:
-        """Per margin, one accepted read (or None) per box cropped with that margin around
-        it; every crop goes to the OCR in one batch (one call per frame phase, not per margin)."""
-        h, w = image.shape[:2]
-        crops = [crop_of(image, expand(b, m, w, h)) for m in margins for b in boxes]
-        results = self.ocr.read(crops)
-        reads = [next(iter(self._accept([b], [res])), None) for b, res in zip(boxes * len(margins), results)]
-        return [reads[i * len(boxes) : (i + 1) * len(boxes)] for i in range(len(margins))]
+                 margin: float) -> list[PlateRead | None]:
+        """One accepted read (or None) per box cropped with ``margin`` around it, in one OCR batch."""
+        reads = self.ocr.read(margin_crops(image, boxes, (margin,)))
+        return [self._accept(box, read) for box, read in zip(boxes, reads)]
 
     def _acceptable(self, text: str, conf: float) -> bool:
         return conf >= self.config.min_confidence and (is_valid(text) or not self.config.valid_only)
 
-    def _accept(self, boxes: list[tuple[int, int, int, int]], results: list[tuple[str, float]]) -> list[PlateRead]:
-        return [PlateRead(text, round(conf, 3), box) for box, (text, conf) in zip(boxes, results)
-                if self._acceptable(text, conf)]
+    def _accept(self, box: tuple[int, int, int, int], read: tuple[str, float]) -> PlateRead | None:
+        text, conf = read
+        return PlateRead(text, round(conf, 3), box) if self._acceptable(text, conf) else None
 
 
-def crop_of(image: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
-    x1, y1, x2, y2 = box
-    return image[y1:y2, x1:x2]
+def margin_crops(image: np.ndarray, boxes: list[tuple[int, int, int, int]],
+                 margins: tuple[float, ...]) -> list[np.ndarray]:
+    """Every box cropped at each margin in turn: all boxes at ``margins[0]``, then at the next."""
+    h, w = image.shape[:2]
+    return [image[y1:y2, x1:x2] for m in margins for x1, y1, x2, y2 in (expand(b, m, w, h) for b in boxes)]
 
 
 def pick_margin(reads: list[tuple[str, float]], acceptable: Callable[[str, float], bool]) -> int | None:
