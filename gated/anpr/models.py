@@ -15,6 +15,8 @@ OCR_FILE = "plate_ocr.onnx"
 #: Optional Chinese-plate specialist (``routed``); without it the general model reads all.
 OCR_CN_FILE = "plate_ocr_cn.onnx"
 OCR_CONFIG_FILE = "plate_config.yaml"
+#: Optional province classifier behind the specialist (``province``).
+PROVINCE_FILE = "plate_province.onnx"
 
 
 class AnprError(Exception):

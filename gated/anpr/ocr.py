@@ -16,7 +16,7 @@ import onnxruntime as ort
 from fast_plate_ocr import LicensePlateRecognizer
 from fast_plate_ocr.core.process import preprocess_image, resize_image
 
-from gated.core.plates import is_valid, normalise
+from gated.core.plates import CN_PROVINCES, is_valid, normalise
 
 from .constrained import Decoder
 from .repair import repair
@@ -24,6 +24,23 @@ from .repair import repair
 #: Greedy reads this long are worth a constrained search; shorter or longer ones are
 #: rarely a plate (a sign, a sticker) and the search costs ~7 ms.
 SEARCH_LENGTHS = range(6, 12)
+
+
+class _KeepingOutputs:
+    """The recogniser's onnxruntime session, keeping the outputs of its last run: fast-plate-ocr
+    returns only each slot's best character, the province classifier (``province.combine``)
+    needs the first slot's whole distribution, and a second run would cost the model again."""
+
+    def __init__(self, session: ort.InferenceSession) -> None:
+        self.session, self.last = session, {}
+
+    def run(self, names, feeds, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN201 - onnxruntime's own
+        outputs = self.session.run(names, feeds, *args, **kwargs)
+        self.last = dict(zip(names or [o.name for o in self.session.get_outputs()], outputs))
+        return outputs
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.session, name)
 
 
 class PlateOCR:
@@ -34,7 +51,9 @@ class PlateOCR:
         self.recognizer = LicensePlateRecognizer(
             onnx_model_path=str(model_path), plate_config_path=str(config_path), device="cpu",
             providers=["CPUExecutionProvider"], sess_options=opts)
+        self.recognizer.model = self.session = _KeepingOutputs(self.recognizer.model)
         cfg = self.recognizer.config
+        self.provinces = [cfg.alphabet.index(c) for c in CN_PROVINCES if c in cfg.alphabet]
         outputs = {o.name for o in self.recognizer.model.get_outputs()}
         self.decoder = (Decoder(cfg.alphabet, cfg.alphabet.index(cfg.pad_char), cfg.max_plate_slots)
                         if "ctc" in outputs else None)
@@ -44,10 +63,19 @@ class PlateOCR:
 
         Confidence = the weakest character's probability. ``search``: an invalid read of
         6-11 characters gets the format-constrained search (~7 ms each)."""
+        return self.read_with_provinces(crops, search)[0]
+
+    def read_with_provinces(self, crops: list[np.ndarray], search: bool = False
+                            ) -> tuple[list[tuple[str, float]], np.ndarray]:
+        """As ``read``, and per crop the first character's probabilities over the 31 provinces
+        (``CN_PROVINCES`` order; zeros for a model whose alphabet lacks them)."""
+        first = np.zeros((len(crops), len(CN_PROVINCES)), np.float32)
         if not crops:
-            return []
+            return [], first
         grey = [c if c.ndim == 2 else cv2.cvtColor(c, cv2.COLOR_BGR2GRAY) for c in crops]
         preds = self.recognizer.run(grey, return_confidence=True)
+        if len(self.provinces) == len(CN_PROVINCES):
+            first[:] = np.asarray(self.session.last[self.recognizer.plate_output_name])[:, 0, self.provinces]
         out = []
         for crop, p in zip(grey, preds):
             text = repair(normalise(p.plate))
@@ -56,7 +84,7 @@ class PlateOCR:
             if search and self.decoder and not is_valid(text) and len(text) in SEARCH_LENGTHS:
                 read = self.search(crop) or read
             out.append(read)
-        return out
+        return out, first
 
     def search(self, grey: np.ndarray) -> tuple[str, float] | None:
         """The most likely valid plate in this grey crop's columns, if likely enough (or None;

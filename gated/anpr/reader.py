@@ -13,8 +13,9 @@ from gated.core.plates import is_valid
 from gated.devices.interfaces import PlateRead
 
 from .detector import Detection, PlateDetector, clip_box
-from .models import DETECTOR_FILE, OCR_CN_FILE, OCR_CONFIG_FILE, OCR_FILE, AnprError, models_dir
+from .models import DETECTOR_FILE, OCR_CN_FILE, OCR_CONFIG_FILE, OCR_FILE, PROVINCE_FILE, AnprError, models_dir
 from .ocr import PlateOCR
+from .province import ProvinceClassifier
 from .routed import RoutedOCR, is_chinese
 from .voting import agreement, consensus
 
@@ -50,9 +51,11 @@ def expand(box: tuple[int, int, int, int], margin: float, w: int, h: int) -> tup
 
 
 def open_ocr(d: Path) -> RoutedOCR:
-    """The folder's OCR, with its Chinese specialist behind it when the folder has one."""
+    """The folder's OCR, with its Chinese specialist (and the specialist's province classifier)
+    behind it when the folder has them."""
     chinese = PlateOCR(d / OCR_CN_FILE, d / OCR_CONFIG_FILE) if (d / OCR_CN_FILE).exists() else None
-    return RoutedOCR(PlateOCR(d / OCR_FILE, d / OCR_CONFIG_FILE), chinese)
+    province = ProvinceClassifier(d / PROVINCE_FILE) if chinese and (d / PROVINCE_FILE).exists() else None
+    return RoutedOCR(PlateOCR(d / OCR_FILE, d / OCR_CONFIG_FILE), chinese, province)
 
 
 class AnprReader:

@@ -5,6 +5,9 @@ character a province) is read again by the specialist, whose read replaces it wh
 Chinese too. So Vietnamese plates are read exactly as by the general model alone, and the
 specialist can be trained on Chinese plates without costing the Vietnamese ones anything;
 the extra OCR runs only on Chinese plates.
+
+A province classifier (``province``), when shipped, gives a second opinion on the first
+character of each Chinese read the specialist makes (``province.combine``).
 """
 
 from __future__ import annotations
@@ -15,9 +18,18 @@ import numpy as np
 
 from gated.core.plates import CN_PROVINCES
 
+from .province import combine, unsure
+
 
 class Reads(Protocol):
     def read(self, crops: list[np.ndarray], search: bool = False) -> list[tuple[str, float]]: ...
+
+    def read_with_provinces(self, crops: list[np.ndarray], search: bool = False
+                            ) -> tuple[list[tuple[str, float]], np.ndarray]: ...
+
+
+class Classifies(Protocol):
+    def probs(self, crops: list[np.ndarray]) -> np.ndarray: ...
 
 
 def is_chinese(text: str) -> bool:
@@ -27,10 +39,11 @@ def is_chinese(text: str) -> bool:
 
 
 class RoutedOCR:
-    """``general`` reads all; ``chinese`` (None: no specialist shipped) re-reads Chinese reads."""
+    """``general`` reads all; ``chinese`` (None: no specialist shipped) re-reads Chinese reads;
+    ``province`` (None: none shipped) re-judges the province of the specialist's Chinese reads."""
 
-    def __init__(self, general: Reads, chinese: Reads | None) -> None:
-        self.general, self.chinese = general, chinese
+    def __init__(self, general: Reads, chinese: Reads | None, province: Classifies | None = None) -> None:
+        self.general, self.chinese, self.province = general, chinese, province
 
     def read(self, crops: list[np.ndarray], search: bool = False) -> list[tuple[str, float]]:
         """As ``PlateOCR.read``; Chinese reads come from the specialist when it agrees they are Chinese."""
@@ -42,8 +55,22 @@ class RoutedOCR:
         specialist's read of its crop when that is Chinese too."""
         reads = list(reads)
         again = [i for i, (text, _) in enumerate(reads) if is_chinese(text)]
-        if again and self.chinese:
-            for i, read in zip(again, self.chinese.read([crops[i] for i in again], search)):
-                if is_chinese(read[0]):
-                    reads[i] = read
+        if not again or not self.chinese:
+            return reads
+        for i, read in zip(again, self._specialist(self.chinese, [crops[i] for i in again], search)):
+            if is_chinese(read[0]):
+                reads[i] = read
+        return reads
+
+    def _specialist(self, chinese: Reads, crops: list[np.ndarray], search: bool) -> list[tuple[str, float]]:
+        """The specialist's reads of ``crops``; with a province classifier, the province of each
+        Chinese one the specialist is ``unsure`` of is the two opinions' ``combine`` (the
+        classifier runs on those crops only)."""
+        if self.province is None:
+            return chinese.read(crops, search)
+        reads, first = chinese.read_with_provinces(crops, search)
+        judged = [k for k, (text, _) in enumerate(reads) if is_chinese(text) and unsure(first[k])]
+        for k, opinion in zip(judged, self.province.probs([crops[k] for k in judged])):
+            text, conf = reads[k]
+            reads[k] = (combine(text, first[k], opinion), conf)
         return reads

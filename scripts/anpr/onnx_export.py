@@ -13,11 +13,16 @@ from .ocr_model import ALPHABET, IMG_H, IMG_W, PAD, SLOTS, ExportWrapper, PlateO
 def export_ocr(model: PlateOCR, path: Path) -> None:
     """uint8 NHWC grey ``input`` -> ``plate`` probabilities (fast-plate-ocr contract) and
     ``ctc`` per-column log-probabilities (gated.anpr.constrained)."""
-    wrapper = ExportWrapper(copy.deepcopy(model)).eval()
+    _export(ExportWrapper(copy.deepcopy(model)).eval(), path, ["plate", "ctc"])
+
+
+def _export(wrapper: torch.nn.Module, path: Path, outputs: list[str]) -> None:
+    """A wrapper taking the OCR's uint8 (N, 64, 128, 1) ``input``, batch size dynamic,
+    written to a temporary file and renamed (a kill mid-export leaves no truncated model)."""
     dummy = torch.zeros(1, IMG_H, IMG_W, 1, dtype=torch.uint8)
     tmp = path.with_suffix(".tmp.onnx")
-    torch.onnx.export(wrapper, (dummy,), str(tmp), input_names=["input"], output_names=["plate", "ctc"],
-                      dynamic_axes={"input": {0: "n"}, "plate": {0: "n"}, "ctc": {0: "n"}}, opset_version=17,
+    torch.onnx.export(wrapper, (dummy,), str(tmp), input_names=["input"], output_names=outputs,
+                      dynamic_axes={name: {0: "n"} for name in ["input", *outputs]}, opset_version=17,
                       dynamo=False)
     tmp.rename(path)
 
@@ -42,3 +47,10 @@ def write_plate_config(path: Path) -> None:
            "image_color_mode": "grayscale"}
     path.write_text("".join(f"{k}: {json.dumps(v, ensure_ascii=False)}\n" for k, v in cfg.items()),
                     encoding="utf-8")
+
+
+def export_province(model: torch.nn.Module, path: Path) -> None:
+    """uint8 NHWC grey ``input`` (the OCR's 64x128) -> ``province`` probabilities (N, 31)."""
+    from .province_model import ProvinceExport
+
+    _export(ProvinceExport(copy.deepcopy(model)).eval(), path, ["province"])

@@ -132,8 +132,11 @@ class Spy:
         self.ocr, self.crops = ocr, 0
 
     def read(self, crops, search=False):
+        return self.read_with_provinces(crops, search)[0]
+
+    def read_with_provinces(self, crops, search=False):
         self.crops += len(crops)
-        return self.ocr.read(crops, search)
+        return self.ocr.read_with_provinces(crops, search)
 
 
 @needs_fonts

@@ -4,18 +4,43 @@ from __future__ import annotations
 
 import numpy as np
 
+from gated.anpr.province import SURE, combine, unsure
 from gated.anpr.routed import RoutedOCR, is_chinese
+from gated.core.plates import CN_PROVINCES
 
 
 class FakeOCR:
     """Reads a crop as the text written in its first pixel's lookup table; records calls."""
 
-    def __init__(self, texts: dict[int, str]) -> None:
-        self.texts, self.calls = texts, []
+    def __init__(self, texts: dict[int, str], sure: float = 0.6) -> None:
+        self.texts, self.calls, self.sure = texts, [], sure
 
     def read(self, crops, search=False):
         self.calls.append(([int(c[0, 0]) for c in crops], search))
         return [(self.texts[int(c[0, 0])], 0.9) for c in crops]
+
+    def read_with_provinces(self, crops, search=False):
+        """Its first character's probabilities: ``sure`` on the province it read, the rest on 皖."""
+        reads = self.read(crops, search)
+        first = np.zeros((len(crops), len(CN_PROVINCES)), np.float32)
+        for k, (text, _) in enumerate(reads):
+            if is_chinese(text):
+                first[k, CN_PROVINCES.index(text[0])] += self.sure
+                first[k, CN_PROVINCES.index("皖")] += 0.9 - self.sure
+        return reads, first
+
+
+class FakeProvinces:
+    """A province classifier sure of one province for every crop; records the crops it saw."""
+
+    def __init__(self, province: str, p: float) -> None:
+        self.province, self.p, self.seen = province, p, []
+
+    def probs(self, crops):
+        self.seen.append([int(c[0, 0]) for c in crops])
+        out = np.full((len(crops), len(CN_PROVINCES)), (1 - self.p) / (len(CN_PROVINCES) - 1), np.float32)
+        out[:, CN_PROVINCES.index(self.province)] = self.p
+        return out
 
 
 def crop(n: int) -> np.ndarray:
@@ -52,3 +77,45 @@ def test_reread_takes_the_general_reads_given_and_rereads_only_the_chinese_ones(
     assert reads == [("29C12345", 0.8), ("皖A00E66", 0.9)]
     assert chinese.calls == [([2], False)]
     assert RoutedOCR(FakeOCR({}), None).reread([crop(2)], [("陕A00E66", 0.7)]) == [("陕A00E66", 0.7)]
+
+
+def test_the_province_classifier_judges_only_the_specialists_chinese_reads():
+    general = FakeOCR({1: "陕A00E66", 2: "29C12345", 3: "桂A1234挂"})
+    chinese = FakeOCR({1: "陕A00E66", 3: "29C12345"})
+    provinces = FakeProvinces("皖", 0.9)
+    reads = RoutedOCR(general, chinese, provinces).read([crop(1), crop(2), crop(3)])
+    # crop 1: 0.6 x 0.0033 (陕) < 0.3 x 0.9 (皖) -> 皖; crop 3's specialist read is not Chinese
+    assert [t for t, _ in reads] == ["皖A00E66", "29C12345", "桂A1234挂"]
+    assert provinces.seen == [[1]]
+
+
+def test_the_classifier_alone_does_not_overrule_the_specialist():
+    """The product of the two opinions: a province the specialist gives no weight to needs far
+    more than an even-handed classifier to win."""
+    reads = RoutedOCR(FakeOCR({1: "陕A00E66"}), FakeOCR({1: "陕A00E66"}), FakeProvinces("桂", 0.5)).read([crop(1)])
+    assert reads == [("陕A00E66", 0.9)]  # 桂: 1e-4 x 0.5 < 陕: 0.6 x 0.5 / 30
+
+
+def test_a_sure_specialist_is_not_second_guessed():
+    provinces = FakeProvinces("皖", 0.99)
+    chinese = FakeOCR({1: "陕A00E66", 2: "桂A12345"}, sure=SURE)
+    reads = RoutedOCR(FakeOCR({1: "陕A00E66", 2: "桂A12345"}), chinese, provinces).read([crop(1), crop(2)])
+    assert [t for t, _ in reads] == ["陕A00E66", "桂A12345"] and provinces.seen == [[]]
+
+
+def test_combine_changes_only_the_first_character():
+    reader = np.zeros(len(CN_PROVINCES), np.float32)
+    reader[CN_PROVINCES.index("陕")], reader[CN_PROVINCES.index("皖")] = 0.55, 0.45
+    classifier = np.full(len(CN_PROVINCES), 0.01, np.float32)
+    classifier[CN_PROVINCES.index("皖")] = 0.7
+    assert combine("陕A00E66", reader, classifier) == "皖A00E66"
+    assert combine("陕A1234挂", reader, np.ones_like(classifier)) == "陕A1234挂"
+
+
+def test_unsure():
+    first = np.zeros(len(CN_PROVINCES), np.float32)
+    assert unsure(first)
+    first[3] = SURE - 0.01
+    assert unsure(first)
+    first[3] = SURE
+    assert not unsure(first)
