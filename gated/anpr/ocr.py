@@ -34,7 +34,8 @@ class _KeepingOutputs:
     def __init__(self, session: ort.InferenceSession) -> None:
         self.session, self.last = session, {}
 
-    def run(self, names, feeds, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN201 - onnxruntime's own
+    def run(self, names: list[str] | None, feeds: dict[str, np.ndarray], *args: object,
+            **kwargs: object) -> list[np.ndarray]:
         outputs = self.session.run(names, feeds, *args, **kwargs)
         self.last = dict(zip(names or [o.name for o in self.session.get_outputs()], outputs))
         return outputs
