@@ -5,10 +5,11 @@
 
 The shards are the OCR's (build_ocr_dataset; ``--kinds cn1,cn2,cn_trailer,cn_nev`` renders
 Chinese-only ones); a sample whose label is no Chinese plate is left out of the loss. The
-backbone starts from an OCR checkpoint (the specialist's): trained from scratch the
-classifier stayed at chance for 800 steps, warm-started it was at 62% after 200. Resumable
-like train_ocr.py; every validation exports ``province.onnx`` next to the checkpoint (copy
-it to ``models/plate_province.onnx``).
+backbone starts from an OCR checkpoint (the specialist's): two from-scratch tries (an
+earlier design, full-width first layer, max- or mean-pooled) stayed at chance for 800 and 400
+steps; warm-started, this one was at 62% after 200. Resumable like train_ocr.py; every
+validation exports ``province.onnx`` next to the checkpoint (quantize it into
+``models/plate_province.onnx``: models/plate_province.md).
 """
 
 from __future__ import annotations
