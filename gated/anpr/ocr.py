@@ -26,6 +26,11 @@ from .repair import repair
 SEARCH_LENGTHS = range(6, 12)
 
 
+def grey_crops(crops: list[np.ndarray]) -> list[np.ndarray]:
+    """BGR or grey crops -> grey, as the OCR models take them."""
+    return [c if c.ndim == 2 else cv2.cvtColor(c, cv2.COLOR_BGR2GRAY) for c in crops]
+
+
 class _KeepingOutputs:
     """The recogniser's onnxruntime session, keeping the outputs of its last run: fast-plate-ocr
     returns only each slot's best character, the province classifier (``province.combine``)
@@ -73,7 +78,7 @@ class PlateOCR:
         first = np.zeros((len(crops), len(CN_PROVINCES)), np.float32)
         if not crops:
             return [], first
-        grey = [c if c.ndim == 2 else cv2.cvtColor(c, cv2.COLOR_BGR2GRAY) for c in crops]
+        grey = grey_crops(crops)
         preds = self.recognizer.run(grey, return_confidence=True)
         if len(self.provinces) == len(CN_PROVINCES):
             first[:] = np.asarray(self.session.last[self.recognizer.plate_output_name])[:, 0, self.provinces]

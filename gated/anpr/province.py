@@ -18,20 +18,20 @@ import onnxruntime as ort
 
 from gated.core.plates import CN_PROVINCES
 
+from .ocr import grey_crops
+
 #: The specialist's read stands without the classifier when its first character's probability
 #: is at least this: on 1,907 rendered validation plates the classifier then runs on 49% of
 #: them (the degraded ones) with exactly the accuracy of running on all, and a clean plate
 #: costs nothing extra (models/plate_province.md).
 SURE = 0.95
 
-#: The OCR input the classifier shares (plate_config.yaml: 64x128 grey, no aspect kept).
-IMG_H, IMG_W = 64, 128
-
-
-def model_input(crops: list[np.ndarray]) -> np.ndarray:
-    """BGR or grey crops -> uint8 (N, 64, 128, 1), resized as fast-plate-ocr resizes for the OCR."""
-    grey = [c if c.ndim == 2 else cv2.cvtColor(c, cv2.COLOR_BGR2GRAY) for c in crops]
-    return np.stack([cv2.resize(g, (IMG_W, IMG_H), interpolation=cv2.INTER_LINEAR) for g in grey])[..., None]
+def model_input(crops: list[np.ndarray], size: tuple[int, int]) -> np.ndarray:
+    """BGR or grey crops -> uint8 (N, height, width, 1), resized as fast-plate-ocr resizes for
+    the OCR (plate_config.yaml: grey, no aspect kept, linear)."""
+    height, width = size
+    return np.stack([cv2.resize(g, (width, height), interpolation=cv2.INTER_LINEAR)
+                     for g in grey_crops(crops)])[..., None]
 
 
 class ProvinceClassifier:
@@ -42,11 +42,13 @@ class ProvinceClassifier:
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
         self.session = ort.InferenceSession(str(model_path), opts, providers=["CPUExecutionProvider"])
+        _, height, width, _ = self.session.get_inputs()[0].shape
+        self.size = (int(height), int(width))  # the model's own input (the OCR's, 64x128)
 
     def probs(self, crops: list[np.ndarray]) -> np.ndarray:
         if not crops:
             return np.zeros((0, len(CN_PROVINCES)), np.float32)
-        (out,) = self.session.run(["province"], {"input": model_input(crops)})
+        (out,) = self.session.run(["province"], {"input": model_input(crops, self.size)})
         return out
 
 

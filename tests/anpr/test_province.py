@@ -40,7 +40,7 @@ def test_the_classifier_sees_exactly_what_the_ocr_sees():
     rng = np.random.default_rng(0)
     crop = rng.integers(0, 256, (37, 151, 3), np.uint8)
     grey = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
-    ours = model_input([crop])[0]
+    ours = model_input([crop], (64, 128))[0]
     theirs = resize_image(grey, 64, 128, "grayscale", False, "linear")
     assert ours.shape == (64, 128, 1) and np.array_equal(ours, theirs.reshape(64, 128, 1))
 
@@ -63,8 +63,10 @@ shipped = pytest.mark.skipif(not (models_dir() / PROVINCE_FILE).exists(), reason
 
 @shipped
 @needs_fonts
-def test_the_shipped_classifier_reads_rendered_provinces():
+def test_the_shipped_classifier_reads_rendered_provinces(specialist):
     classifier = ProvinceClassifier(models_dir() / PROVINCE_FILE)
+    cfg = specialist.recognizer.config
+    assert classifier.size == (cfg.img_height, cfg.img_width)  # the OCR's input, from the model itself
     crops, labels = [], []
     for kind, seed in (("cn1", 11), ("cn2", 12), ("cn_trailer", 13)):
         c, l = rendered_crops(kind, 20, seed)
