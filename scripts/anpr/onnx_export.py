@@ -8,6 +8,7 @@ from pathlib import Path
 import torch
 
 from .ocr_model import ALPHABET, IMG_H, IMG_W, PAD, SLOTS, ExportWrapper, PlateOCR
+from .province_model import ProvinceExport
 
 
 def export_ocr(model: PlateOCR, path: Path) -> None:
@@ -51,6 +52,4 @@ def write_plate_config(path: Path) -> None:
 
 def export_province(model: torch.nn.Module, path: Path) -> None:
     """uint8 NHWC grey ``input`` (the OCR's 64x128) -> ``province`` probabilities (N, 31)."""
-    from .province_model import ProvinceExport
-
     _export(ProvinceExport(copy.deepcopy(model)).eval(), path, ["province"])
