@@ -16,6 +16,7 @@ from .detector import Detection, PlateDetector, clip_box
 from .models import DETECTOR_FILE, OCR_CN_FILE, OCR_CONFIG_FILE, OCR_FILE, PROVINCE_FILE, AnprError, models_dir
 from .ocr import PlateOCR
 from .province import ProvinceClassifier
+from .qr_guard import on_a_qr, suspect
 from .routed import RoutedOCR, is_chinese
 from .voting import agreement, consensus
 
@@ -37,6 +38,7 @@ class ReaderConfig:
     # boxes shorter than the plate.
     margins: tuple[float, ...] = (0.03, 0.12, 0.35)
     whole_image_fallback: bool = True  # nothing detected: read the whole image as a crop
+    qr_guard: bool = True  # drop reads of boxes that lie on a QR code (qr_guard.py)
 
 
 def camera_config(close_up_pass: bool) -> ReaderConfig:
@@ -77,6 +79,8 @@ class AnprReader:
         if not reads and self.config.whole_image_fallback:
             whole = self._accept((0, 0, w, h), self.ocr.read([image])[0])
             reads = [whole] if whole else []
+        if self.config.qr_guard:
+            reads = [r for r in reads if not (suspect(r.confidence) and on_a_qr(image, r.box))]
         return reads
 
     def read_crop(self, image: np.ndarray, vote: bool = False) -> PlateRead:
