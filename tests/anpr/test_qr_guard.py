@@ -74,6 +74,16 @@ def test_a_code_that_fails_its_error_correction_still_counts():
     assert on_a_qr(frame, patch)
 
 
+@needs_fonts
+def test_a_light_on_dark_code_counts():
+    """A phone in dark mode shows the pass light on dark."""
+    frame, card, plate = truck_frame(1.0)
+    x1, y1, x2, y2 = card
+    frame[y1:y2, x1:x2] = 255 - frame[y1:y2, x1:x2]
+    assert on_a_qr(frame, patches(card)[0])
+    assert not on_a_qr(frame, plate)
+
+
 def test_plates_without_a_code_are_not_on_one():
     frame = np.full((1080, 1920, 3), 90, np.uint8)
     frame[500:560, 800:1100] = 230
