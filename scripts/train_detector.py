@@ -48,13 +48,13 @@ def targets(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 class Scenes(torch.utils.data.IterableDataset):
-    def __init__(self, seed: int) -> None:
-        self.seed = seed
+    def __init__(self, seed: int, qr_share: float = 0.0) -> None:
+        self.seed, self.qr_share = seed, qr_share
 
     def __iter__(self):
         rng = random.Random(self.seed)
         while True:
-            img, boxes, _ = scene(rng)
+            img, boxes, _ = scene(rng, self.qr_share)
             heat, reg, mask = targets(boxes)
             yield torch.from_numpy(img), torch.from_numpy(heat), torch.from_numpy(reg), torch.from_numpy(mask)
 
@@ -86,6 +86,8 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--save-every", type=int, default=200)
     ap.add_argument("--export-every", type=int, default=500)
+    ap.add_argument("--qr-share", type=float, default=0.0,
+                    help="share of vehicles showing a QR pass in the windscreen (a negative)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -94,7 +96,7 @@ def main() -> None:
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     last = args.ckpt / "last.pt"
     step, elapsed = checkpoint.resume(last, model, opt) or (0, 0.0)
-    loader = torch.utils.data.DataLoader(Scenes(seed=10_000 + step), batch_size=args.batch, num_workers=1)
+    loader = torch.utils.data.DataLoader(Scenes(seed=10_000 + step, qr_share=args.qr_share), batch_size=args.batch, num_workers=1)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, args.lr, total_steps=args.total_steps + 1,
                                                 pct_start=0.05, last_epoch=step - 1 if step else -1)
     t0, run = time.time(), 0.0

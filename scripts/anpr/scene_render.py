@@ -2,7 +2,10 @@
 
 Scenes are composed directly at twice the detector's training size and then shrunk, so a
 sample costs a few milliseconds. Backgrounds carry hard negatives: signs with text,
-grilles, stripes, headlights. Day, night and IR grey frames.
+grilles, stripes, headlights. Day, night and IR grey frames. With ``qr_share`` > 0 that
+share of the vehicles show a QR pass in their windscreen (a negative: the shipped detector,
+trained without, boxes patches of them; docs/anpr.md); at 0 the random stream is the one
+the shipped detector and the evaluation's rendered scenes were drawn from.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ import random
 
 import cv2
 import numpy as np
+
+from gated.qr.encode import modules
 
 from . import degrade, plate_render, plate_text
 from .glyphs import LATIN_FONTS, available, glyph
@@ -62,8 +67,10 @@ def _clutter(img: np.ndarray, rng: random.Random) -> None:
         _buildings(img, rng)
 
 
-def _vehicle(img: np.ndarray, rng: random.Random, box: tuple[int, int, int, int]) -> None:
-    """A vehicle front/back: body, windscreen, lights, grille and badge around the plate box."""
+def _vehicle(img: np.ndarray, rng: random.Random, box: tuple[int, int, int, int],
+             qr_share: float = 0.0) -> None:
+    """A vehicle front/back: body, windscreen, lights, grille and badge around the plate box,
+    and with probability ``qr_share`` a QR pass in the windscreen."""
     x1, y1, x2, y2 = box
     pw, ph = max(4, x2 - x1), max(3, y2 - y1)
     vw = int(pw * rng.uniform(3, 7))
@@ -74,6 +81,8 @@ def _vehicle(img: np.ndarray, rng: random.Random, box: tuple[int, int, int, int]
     cv2.rectangle(img, (cx - vw // 2, top), (cx + vw // 2, bottom), body, -1)
     wind = _rand_colour(rng, 0, 90)
     cv2.rectangle(img, (cx - int(vw * 0.4), top), (cx + int(vw * 0.4), top + (y1 - top) // 2), wind, -1)
+    if qr_share and rng.random() < qr_share:
+        _qr_card(img, rng, (cx - int(vw * 0.4), top, cx + int(vw * 0.4), y1 - ph // 2), pw)
     for sx in (-1, 1):
         lx = cx + sx * int(vw * 0.36)
         cv2.ellipse(img, (lx, y1 - ph), (max(2, vw // 12), max(2, ph // 2)), 0, 0, 360,
@@ -87,6 +96,25 @@ def _vehicle(img: np.ndarray, rng: random.Random, box: tuple[int, int, int, int]
             cv2.circle(img, (cx + int((k - 1.5) * ph * 0.6), by), max(2, ph // 3), c, max(1, ph // 10))
     cv2.line(img, (cx - vw // 2, bottom - ph // 2), (cx + vw // 2, bottom - ph // 2),
              _rand_colour(rng, 0, 80), max(1, ph // 6))
+
+
+def _qr_card(img: np.ndarray, rng: random.Random, wind: tuple[int, int, int, int], pw: int) -> None:
+    """A pass held up behind the windscreen: a QR code of a random pass-sized text, 0.5-1.6
+    plate widths wide, somewhere in ``wind`` (the vehicle's front above the plate — the
+    drawn windscreens are too low for a pass the size the lane cameras see), on paper or
+    (light on dark) a phone in dark mode."""
+    h, w = img.shape[:2]
+    x1, y1, x2, y2 = max(0, wind[0]), max(0, wind[1]), min(w, wind[2]), min(h, wind[3])
+    side = min(int(pw * rng.uniform(0.5, 1.6)), y2 - y1, x2 - x1)
+    if side < 25:
+        return
+    text = "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+                   for _ in range(rng.randint(40, 420)))
+    card = cv2.resize(modules(text, quiet=rng.randint(1, 4)), (side, side), interpolation=cv2.INTER_AREA)
+    if rng.random() < 0.15:
+        card = 255 - card
+    x, y = rng.randint(x1, x2 - side), rng.randint(y1, y2 - side)
+    img[y : y + side, x : x + side] = cv2.cvtColor(card, cv2.COLOR_GRAY2BGR)
 
 
 def _grille(img: np.ndarray, rng: random.Random, box: tuple[int, int, int, int]) -> None:
@@ -167,8 +195,9 @@ def _finish(img: np.ndarray, rng: random.Random) -> np.ndarray:
     return cv2.imdecode(buf, cv2.IMREAD_COLOR)
 
 
-def scene(rng: random.Random) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """(BGR H x W image, boxes (N, 4) x1 y1 x2 y2 in pixels, labels) with 0..4 plates."""
+def scene(rng: random.Random, qr_share: float = 0.0) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """(BGR H x W image, boxes (N, 4) x1 y1 x2 y2 in pixels, labels) with 0..4 plates;
+    ``qr_share`` of the vehicles show a QR pass (module docstring)."""
     img = degrade.textured_background(rng, H * _S, W * _S)
     _clutter(img, rng)
     boxes: list[tuple[float, ...]] = []
@@ -181,7 +210,7 @@ def scene(rng: random.Random) -> tuple[np.ndarray, np.ndarray, list[str]]:
         if plan:
             plans.append(plan)
     for bx in boxes:  # all vehicles first, so none covers another's plate
-        _vehicle(img, rng, tuple(int(v) for v in bx))
+        _vehicle(img, rng, tuple(int(v) for v in bx), qr_share)
     for plate, quad, _ in plans:
         _paste(img, plate, quad)
     arr = np.array(boxes, np.float32).reshape(-1, 4) / _S
