@@ -3,7 +3,7 @@
 The lane's front camera sees the cab window, where drivers show their QR pass (the spec's
 camera-scanned QR). The plate detector was trained on scenes without QR codes and now and
 then boxes a patch of one — its dense black-and-white modules look like characters — and the
-OCR reads that patch as some plate at low confidence (0.3-0.4 measured). Two such reads of a
+OCR reads that patch as some plate at low confidence (0.31-0.45 measured). Two such reads of a
 pass held still were enough for the voter to decide a passage on a plate nobody showed.
 
 So a read whose box lies on a QR code is dropped. The check looks for a QR code (zxing-cpp,
@@ -13,8 +13,8 @@ code, so the region reaches ``REACH`` box-sizes beyond it — decimated to at mo
 the finder patterns that say "QR", not the payload; a light-on-dark code (a phone in dark
 mode) counts too. The check costs ~0.45 ms per read on this machine (region 0.13 ms, zxing
 0.19 ms, its light-on-dark try 0.13 ms), so only reads below ``CHECK_BELOW`` are: the OCR,
-never trained on QR codes, reads a patch of one with every character unsure (0.31-0.39 in
-all six misfires found), while a plate it reads whole is mostly above 0.9.
+never trained on QR codes, reads a patch of one with every character unsure (0.31-0.45 in
+all 14 misfires found), while a plate it reads whole is mostly above 0.9.
 
 A distant code (under ~3 pixels per module) is not found, so this narrows the problem rather
 than closing it; the detector trained with QR cards in its scenes would close it.

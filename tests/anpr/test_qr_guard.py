@@ -17,7 +17,8 @@ from gated.anpr.reader import AnprReader, ReaderConfig
 from gated.devices.interfaces import PlateRead
 from gated.qr.decode import make_decoder
 from scripts.demo_world import passes, render
-from scripts.demo_world.scenario import DEMO, HEIGHT, WIDTH, Pose
+from scripts.anpr.qr_misfires import QR_TRUCKS, misfires
+from scripts.demo_world.scenario import DEMO, E2E, FPS, HEIGHT, WIDTH, Pose
 from tests.anpr.conftest import needs_fonts
 
 CARD = (90, 70, 430, 410)  # where truck_sprite puts the pass (sprite pixels)
@@ -117,3 +118,24 @@ def test_only_unsure_reads_are_checked():
     """The check costs ~1 ms a read; a patch of a code is read with every character unsure."""
     assert suspect(0.31) and suspect(0.79)
     assert not suspect(0.8) and not suspect(0.99)
+
+
+class ReadsEverything:
+    """Stands in for the reader: one fixed read per frame, plus the truck's plate."""
+
+    def __init__(self) -> None:
+        self.frames = 0
+
+    def read(self, frame):
+        self.frames += 1
+        return [PlateRead("沪A38462", 0.31, (0, 0, 10, 10)), PlateRead("桂A12345", 0.99, (0, 0, 10, 10))]
+
+
+@needs_fonts
+def test_the_misfire_count_reads_every_second_frame_of_the_qr_trucks_only():
+    reader = ReadsEverything()
+    found = misfires(reader, Ed25519PrivateKey.from_private_bytes(bytes(32)))
+    wanted = [i for i in range(0, E2E.frames, 2)
+              if (at := E2E.vehicle_at(i / FPS)) and at[0] in QR_TRUCKS]
+    assert reader.frames == len(wanted) > 0
+    assert [(i, t) for i, t, _ in found] == [(i, "沪A38462") for i in wanted]
