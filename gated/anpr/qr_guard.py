@@ -16,8 +16,10 @@ mode) counts too. The check costs ~0.45 ms per read on this machine (region 0.13
 never trained on QR codes, reads a patch of one with every character unsure (0.31-0.45 in
 all 14 misfires found), while a plate it reads whole is mostly above 0.9.
 
-A distant code (under ~3 pixels per module) is not found, so this narrows the problem rather
-than closing it; the detector trained with QR cards in its scenes would close it.
+A distant code is not found (the demo's passes below ~120 px wide, ~1.5 pixels per module;
+tests/anpr/test_qr_guard.py checks down to 0.6 of the stop-line size, ~200 px), so this
+narrows the problem rather than closing it; a detector trained with QR cards in its scenes
+would close it (``scripts/train_detector.py --qr-share``).
 """
 
 from __future__ import annotations
