@@ -27,6 +27,8 @@ from __future__ import annotations
 import numpy as np
 import zxingcpp
 
+from gated.qr.decode import position_box
+
 Box = tuple[int, int, int, int]
 
 REACH = 2.0  # the region searched: the box's longer side this many times beyond each edge
@@ -60,14 +62,8 @@ def qr_boxes_near(image: np.ndarray, box: Box) -> list[Box]:
     found = zxingcpp.read_barcodes(region, formats=zxingcpp.BarcodeFormat.QRCode,
                                    try_rotate=False, try_downscale=False, try_invert=True,
                                    return_errors=True)  # invert: phones in dark mode
-    out = []
-    for code in found:
-        p = code.position
-        xs = [c.x for c in (p.top_left, p.top_right, p.bottom_right, p.bottom_left)]
-        ys = [c.y for c in (p.top_left, p.top_right, p.bottom_right, p.bottom_left)]
-        out.append((ox + min(xs) * step, oy + min(ys) * step,
-                    ox + max(xs) * step, oy + max(ys) * step))
-    return out
+    boxes = [position_box(code.position) for code in found]
+    return [(ox + x1 * step, oy + y1 * step, ox + x2 * step, oy + y2 * step) for x1, y1, x2, y2 in boxes]
 
 
 def lies_on(box: Box, code: Box) -> bool:

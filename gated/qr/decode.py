@@ -60,6 +60,12 @@ def _box(points: Sequence[tuple[float, float]]) -> tuple[int, int, int, int]:
     return min(xs), min(ys), max(xs), max(ys)
 
 
+def position_box(position: Any) -> tuple[int, int, int, int]:
+    """The axis-aligned box ``(x1, y1, x2, y2)`` of a zxing-cpp result's ``position``."""
+    corners = (position.top_left, position.top_right, position.bottom_right, position.bottom_left)
+    return _box([(c.x, c.y) for c in corners])
+
+
 class ZxingBackend:
     name = "zxing"
 
@@ -81,11 +87,7 @@ class ZxingBackend:
         for r in found:
             text = _text(r.bytes) if r.valid else None
             if text is not None:
-                p = r.position
-                corners = [
-                    (c.x, c.y) for c in (p.top_left, p.top_right, p.bottom_right, p.bottom_left)
-                ]
-                out.append(QrCode(text, _box(corners), self.name))
+                out.append(QrCode(text, position_box(r.position), self.name))
         return out
 
 
