@@ -26,6 +26,7 @@ from .scenario import FPS, HEIGHT, HORIZON_Y, WIDTH, Pose, Scenario, Vehicle
 SYSTEM_PYTHON = "/usr/bin/python3"
 GST_VIDEO = Path(__file__).with_name("gst_video.py")
 SPRITE_W, SPRITE_H = 1000, 880
+QR_CARD = (90, 70, 430, 410)  # where a truck shows its pass: x1, y1, x2, y2 on the sprite
 CAR_W, CAR_H = 720, 520
 
 
@@ -77,8 +78,8 @@ def truck_sprite(v: Vehicle, qr: str | None) -> np.ndarray:
     s[y0 : y0 + ph, (SPRITE_W - pw) // 2 : (SPRITE_W + pw) // 2] = plate
     if qr:
         card = cv2.cvtColor(bitmap(qr, px=1), cv2.COLOR_GRAY2BGR)
-        card = cv2.resize(card, (340, 340), interpolation=cv2.INTER_NEAREST)
-        s[70:410, 90:430] = card
+        x1, y1, x2, y2 = QR_CARD
+        s[y1:y2, x1:x2] = cv2.resize(card, (x2 - x1, y2 - y1), interpolation=cv2.INTER_NEAREST)
     return s
 
 
@@ -91,13 +92,19 @@ def car_sprite() -> np.ndarray:
     return s
 
 
-def compose(bg: np.ndarray, sprite: np.ndarray, pose: Pose) -> np.ndarray:
-    frame = bg.copy()
+def placement(sprite: np.ndarray, pose: Pose) -> tuple[int, int, int, int]:
+    """Where ``compose`` draws ``sprite`` at ``pose``: its top-left corner in the frame (may
+    be off-frame) and its scaled width and height."""
     h, w = sprite.shape[:2]
     sw, sh = max(2, int(w * pose.scale)), max(2, int(h * pose.scale))
+    return (WIDTH - sw) // 2, int(pose.y) - sh, sw, sh
+
+
+def compose(bg: np.ndarray, sprite: np.ndarray, pose: Pose) -> np.ndarray:
+    frame = bg.copy()
+    x0, y0, sw, sh = placement(sprite, pose)
     small = cv2.resize(sprite, (sw, sh), interpolation=cv2.INTER_AREA if pose.scale < 1
                        else cv2.INTER_LINEAR)
-    x0, y0 = (WIDTH - sw) // 2, int(pose.y) - sh
     fx0, fy0 = max(0, x0), max(0, y0)
     fx1, fy1 = min(WIDTH, x0 + sw), min(HEIGHT, y0 + sh)
     if fx1 > fx0 and fy1 > fy0:

@@ -18,10 +18,9 @@ from gated.devices.interfaces import PlateRead
 from gated.qr.decode import make_decoder
 from scripts.demo_world import passes, render
 from scripts.anpr.qr_misfires import QR_TRUCKS, misfires
-from scripts.demo_world.scenario import DEMO, E2E, FPS, HEIGHT, WIDTH, Pose
+from scripts.demo_world.scenario import DEMO, E2E, FPS, HEIGHT, Pose
 from tests.anpr.conftest import needs_fonts
 
-CARD = (90, 70, 430, 410)  # where truck_sprite puts the pass (sprite pixels)
 PLATE_Y = (690, 850)  # the plate's rows on the sprite's bumper (sprite pixels)
 
 
@@ -30,15 +29,14 @@ def truck_frame(scale: float) -> tuple[np.ndarray, tuple[int, int, int, int], tu
     key = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
     vehicle = DEMO.vehicles[2]
     sprite = render.truck_sprite(vehicle, passes.qr_text(vehicle, key))
-    y = HEIGHT - 40
-    frame = render.compose(render.background(), sprite, Pose(2, scale, y))
-    sw, sh = int(sprite.shape[1] * scale), int(sprite.shape[0] * scale)
-    x0, y0 = (WIDTH - sw) // 2, int(y) - sh
+    pose = Pose(2, scale, HEIGHT - 40)
+    frame = render.compose(render.background(), sprite, pose)
+    x0, y0, _, _ = render.placement(sprite, pose)
 
     def at(x1: int, y1: int, x2: int, y2: int) -> tuple[int, int, int, int]:
         return (x0 + int(x1 * scale), y0 + int(y1 * scale), x0 + int(x2 * scale), y0 + int(y2 * scale))
 
-    return frame, at(*CARD), at(300, PLATE_Y[0], 700, PLATE_Y[1])
+    return frame, at(*render.QR_CARD), at(300, PLATE_Y[0], 700, PLATE_Y[1])
 
 
 def patches(card: tuple[int, int, int, int]) -> list[tuple[int, int, int, int]]:
