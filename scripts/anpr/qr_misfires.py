@@ -18,10 +18,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from gated.anpr.models import models_dir
 from gated.anpr.reader import AnprReader, ReaderConfig
+from gated.core.plates import normalise
 from scripts.demo_world import passes, render
 from scripts.demo_world.scenario import E2E, FPS
 
-QR_TRUCKS = {1: "桂A12345", 3: "37C13579", 4: "20C24680"}  # E2E vehicle index -> its plate
+#: E2E vehicle index -> its plate, for every vehicle that shows a pass at the cab window.
+QR_TRUCKS = {i: normalise("".join(v.lines)) for i, v in enumerate(E2E.vehicles) if v.qr != "none"}
 
 
 def misfires(reader: AnprReader, key: Ed25519PrivateKey) -> list[tuple[int, str, float]]:
