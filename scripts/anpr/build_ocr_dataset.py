@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import plate_text
 from .ocr_samples import IMG_H, IMG_W, sample
 from .plate_text import KINDS
 
@@ -54,6 +55,16 @@ def build_test_set(out: Path, per_kind: int) -> None:
             save(path, *render_shard(2_000 + j, per_kind, kind))
 
 
+def _letter_counts(ap: argparse.ArgumentParser, text: str) -> tuple[int, ...]:
+    try:
+        counts = tuple(int(c) for c in text.split(","))
+    except ValueError:
+        ap.error(f"--cn-tail-letters: {text!r} is not a comma-separated list of whole numbers")
+    if not all(0 <= c <= 5 for c in counts):
+        ap.error(f"--cn-tail-letters: {text!r}: a 5-character serial carries 0 to 5 letters")
+    return counts
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", type=Path, default=Path("/work/cache/anpr/ocr"))
@@ -65,7 +76,11 @@ def main() -> None:
     ap.add_argument("--cn1-share", type=float, default=0.0, help="extra share of cn1 plates")
     ap.add_argument("--kinds", default="", help="render only these plate kinds, comma-separated "
                     f"(in their usual proportions), e.g. cn1,cn2,cn_trailer,cn_nev; kinds: {', '.join(KINDS)}")
+    ap.add_argument("--cn-tail-letters", default="", help="how many letters a Chinese serial carries, drawn "
+                    f"from this comma-separated list (default {','.join(map(str, plate_text.CN_TAIL_LETTERS))})")
     args = ap.parse_args()
+    if args.cn_tail_letters:
+        plate_text.CN_TAIL_LETTERS = _letter_counts(ap, args.cn_tail_letters)
     kinds = tuple(k for k in args.kinds.split(",") if k)
     if unknown := set(kinds) - set(KINDS):
         ap.error(f"--kinds: unknown plate kind(s) {', '.join(sorted(unknown))}")

@@ -98,9 +98,14 @@ def _province(rng: random.Random) -> str:
     return rng.choice(CN_PROVINCES)
 
 
+#: How many letters a Chinese serial carries, drawn from this tuple (``build_ocr_dataset
+#: --cn-tail-letters`` changes it for a dataset; the rendered test sets keep this default).
+CN_TAIL_LETTERS = (0, 0, 1, 1, 2)
+
+
 def _cn_tail(rng: random.Random, n: int) -> str:
     chars = [rng.choice(DIGITS) for _ in range(n)]
-    for _ in range(rng.choice((0, 0, 1, 1, 2))):
+    for _ in range(rng.choice(CN_TAIL_LETTERS)):
         chars[rng.randrange(n)] = rng.choice(CN_LETTERS)
     return "".join(chars)
 
