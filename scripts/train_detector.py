@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from scripts.anpr import checkpoint
+from scripts.anpr import checkpoint, onnx_import
 from scripts.anpr.det_model import STRIDE, DetExportWrapper, PlateDet
 from scripts.anpr.onnx_export import export_detector
 from scripts.anpr.scene_render import H, W, scene
@@ -59,6 +59,23 @@ class Scenes(torch.utils.data.IterableDataset):
             yield torch.from_numpy(img), torch.from_numpy(heat), torch.from_numpy(reg), torch.from_numpy(mask)
 
 
+def calibration_scenes(n: int = 16, seed: int = 7_000) -> np.ndarray:
+    """uint8 (n, H, W, 3) rendered scenes, no QR passes, a fixed seed (not a training seed):
+    the BatchNorm statistics of a detector imported from ONNX (``--init-onnx``)."""
+    rng = random.Random(seed)
+    return np.stack([scene(rng, 0.0)[0] for _ in range(n)])
+
+
+def build_model(last: Path, init_onnx: Path | None) -> PlateDet:
+    """A new detector, or the shipped one imported back (``onnx_import``) when ``init_onnx``
+    is given and there is no checkpoint to resume (a resume loads ``last`` over it)."""
+    if init_onnx is None or last.exists():
+        return PlateDet()
+    calibration = calibration_scenes()
+    print(f"initialised from {init_onnx} (BN statistics of {len(calibration)} scenes)", flush=True)
+    return onnx_import.det_from_onnx(init_onnx, calibration).train()
+
+
 def focal_loss(logits: torch.Tensor, gt: torch.Tensor) -> torch.Tensor:
     p = logits.sigmoid().clamp(1e-4, 1 - 1e-4)
     pos = gt.eq(1).float()
@@ -88,15 +105,19 @@ def main() -> None:
     ap.add_argument("--export-every", type=int, default=500)
     ap.add_argument("--qr-share", type=float, default=0.0,
                     help="share of vehicles showing a QR pass in the windscreen (a negative)")
+    ap.add_argument("--init-onnx", type=Path, default=None,
+                    help="warm start from an exported detector (models/plate_det.onnx) "
+                         "when --ckpt holds no checkpoint yet")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     args.ckpt.mkdir(parents=True, exist_ok=True)
-    model = PlateDet()
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     last = args.ckpt / "last.pt"
+    model = build_model(last, args.init_onnx)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     step, elapsed = checkpoint.resume(last, model, opt) or (0, 0.0)
-    loader = torch.utils.data.DataLoader(Scenes(seed=10_000 + step, qr_share=args.qr_share), batch_size=args.batch, num_workers=1)
+    loader = torch.utils.data.DataLoader(Scenes(seed=10_000 + step, qr_share=args.qr_share),
+                                         batch_size=args.batch, num_workers=1)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, args.lr, total_steps=args.total_steps + 1,
                                                 pct_start=0.05, last_epoch=step - 1 if step else -1)
     t0, run = time.time(), 0.0

@@ -1,21 +1,28 @@
-"""The shipped OCR model back into torch, so a training run can warm-start from it.
+"""The shipped OCR model and detector back into torch, so a training run can warm-start
+from them.
 
 Training checkpoints live outside the repository (``/work/cache``) and do not survive a
-new machine; ``models/plate_ocr.onnx`` does. Its exporter folded every BatchNorm into the
-convolution before it (weight and bias), so the torch model is rebuilt with each BN set
-to reproduce the folded convolution exactly in eval mode, and with batch statistics
-measured on calibration images, so that in train mode (BN on batch statistics) the
-network also starts from the shipped function instead of a rescaled one.
+new machine; ``models/plate_ocr.onnx`` and ``models/plate_det.onnx`` do. Their exporter
+folded every BatchNorm into the convolution before it (weight and bias), so the torch
+model is rebuilt with each BN set to reproduce the folded convolution exactly in eval
+mode, and with batch statistics measured on calibration images, so that in train mode
+(BN on batch statistics) the network also starts from the shipped function instead of a
+rescaled one.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import torch
+from torch import nn
 
+from .det_model import PlateDet
 from .ocr_model import PlateOCR
+
+M = TypeVar("M", bound=nn.Module)
 
 
 def _folded_convs(path: Path) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -37,7 +44,7 @@ def onnx_channels(path: Path) -> tuple[int, ...]:
     return _channels(_folded_convs(path))
 
 
-def _conv_bn_blocks(model: PlateOCR) -> list[torch.nn.Sequential]:
+def _conv_bn_blocks(model: PlateOCR) -> list[nn.Sequential]:
     return [*model.backbone, model.rows, *model.context]
 
 
@@ -47,25 +54,56 @@ def ocr_from_onnx(path: Path, calibration: np.ndarray) -> PlateOCR:
     model inputs whose statistics become the BatchNorm running statistics."""
     convs = _folded_convs(path)
     model = PlateOCR(_channels(convs))
-    blocks = _conv_bn_blocks(model)
-    if len(convs) != len(blocks) + 1:
-        raise ValueError(f"{path}: {len(convs)} convolutions, expected {len(blocks) + 1}")
-    for (w, b), block in zip(convs, blocks):
-        conv, bn = block[0], block[1]
+    x = torch.from_numpy(calibration).unsqueeze(1).float() / 255.0
+    return _rebuild(model, [*_conv_bn_blocks(model), model.classify], convs, x, path)
+
+
+@torch.no_grad()
+def det_from_onnx(path: Path, calibration: np.ndarray) -> PlateDet:
+    """A ``PlateDet`` computing what ``path`` (``export_detector``'s graph: uint8 NHWC in,
+    the /255 kept as a Div node, sigmoid heat) computes; ``calibration``: uint8 (N, H, W, 3)
+    scenes whose statistics become the BatchNorm running statistics."""
+    model = PlateDet()
+    # graph order = forward order (lateral before merge; checked by shape in _rebuild)
+    targets = [*model.s8, *model.s16, model.lateral, model.merge, model.heat, model.box]
+    x = torch.from_numpy(calibration).permute(0, 3, 1, 2).float() / 255.0
+    return _rebuild(model, targets, _folded_convs(path), x, path)
+
+
+@torch.no_grad()
+def _rebuild(model: M, targets: list[nn.Module], convs: list[tuple[np.ndarray, np.ndarray]],
+             x: torch.Tensor, path: Path) -> M:
+    """Load the graph's convolutions into ``targets`` (conv+BN blocks or plain biased convs,
+    in graph order), then calibrate the BNs on the float model input ``x``."""
+    if len(convs) != len(targets):
+        raise ValueError(f"{path}: {len(convs)} convolutions, expected {len(targets)}")
+    blocks = [t for t in targets if isinstance(t, nn.Sequential)]
+    for (w, b), target in zip(convs, targets):
+        conv = target[0] if isinstance(target, nn.Sequential) else target
+        if tuple(conv.weight.shape) != w.shape:
+            raise ValueError(f"{path}: conv {tuple(w.shape)} where the model has "
+                             f"{tuple(conv.weight.shape)}")
         conv.weight.copy_(torch.from_numpy(np.array(w)))
-        bn.weight.fill_(1.0)
-        bn.bias.copy_(torch.from_numpy(np.array(b)))
-        bn.running_mean.zero_()
-        bn.running_var.fill_(1.0 - bn.eps)
-    model.classify.weight.copy_(torch.from_numpy(np.array(convs[-1][0])))
-    model.classify.bias.copy_(torch.from_numpy(np.array(convs[-1][1])))
-    _calibrate(model, blocks, calibration)
+        if isinstance(target, nn.Sequential):
+            _folded_bn(target[1], b)
+        else:
+            conv.bias.copy_(torch.from_numpy(np.array(b)))
+    _calibrate(model, blocks, x)
     return model.eval()
 
 
-def _calibrate(model: PlateOCR, blocks: list[torch.nn.Sequential], images: np.ndarray) -> None:
-    """Set each BN to the batch statistics of its convolution's output without changing the
-    eval-mode function: gamma = std, beta = folded bias + mean (exact for any mean/std)."""
+def _folded_bn(bn: nn.BatchNorm2d, bias: np.ndarray) -> None:
+    """A BN that only adds the folded bias in eval mode (calibrated next)."""
+    bn.weight.fill_(1.0)
+    bn.bias.copy_(torch.from_numpy(np.array(bias)))
+    bn.running_mean.zero_()
+    bn.running_var.fill_(1.0 - bn.eps)
+
+
+def _calibrate(model: nn.Module, blocks: list[nn.Sequential], x: torch.Tensor) -> None:
+    """Set each BN to the batch statistics of its convolution's output on ``x`` without
+    changing the eval-mode function: gamma = std, beta = folded bias + mean (exact for any
+    mean/std), so train mode on ``x`` (BN on batch statistics) computes the same too."""
     stats: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
 
     def hook(i: int):
@@ -75,7 +113,7 @@ def _calibrate(model: PlateOCR, blocks: list[torch.nn.Sequential], images: np.nd
 
     handles = [block[0].register_forward_hook(hook(i)) for i, block in enumerate(blocks)]
     model.eval()
-    model(torch.from_numpy(images).unsqueeze(1).float() / 255.0)
+    model(x)
     for h in handles:
         h.remove()
     for i, block in enumerate(blocks):

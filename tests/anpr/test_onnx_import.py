@@ -1,9 +1,12 @@
-"""The shipped OCR model imported back into torch (training warm start, scripts/anpr/onnx_import.py).
+"""The shipped OCR model and detector imported back into torch (training warm start,
+scripts/anpr/onnx_import.py).
 
 Needs the training environment (torch, onnx: docs/anpr.md); skipped without it.
 """
 
 from __future__ import annotations
+
+import copy
 
 import numpy as np
 import pytest
@@ -12,9 +15,11 @@ torch = pytest.importorskip("torch", reason="training environment only (torch)")
 pytest.importorskip("onnx", reason="training environment only (onnx)")
 ort = pytest.importorskip("onnxruntime")
 
-from gated.anpr.models import OCR_FILE, models_dir  # noqa: E402
+from gated.anpr.models import DETECTOR_FILE, OCR_FILE, models_dir  # noqa: E402
+from scripts.anpr.det_model import DetExportWrapper  # noqa: E402
 from scripts.anpr.ocr_model import ExportWrapper, PlateOCR, widen_from  # noqa: E402
-from scripts.anpr.onnx_import import ocr_from_onnx, onnx_channels  # noqa: E402
+from scripts.anpr.onnx_import import det_from_onnx, ocr_from_onnx, onnx_channels  # noqa: E402
+from scripts.train_detector import calibration_scenes  # noqa: E402
 
 
 def _inputs(n: int, seed: int) -> np.ndarray:
@@ -43,3 +48,33 @@ def test_batchnorm_statistics_come_from_the_calibration_images():
     # and the imported weights widen like a checkpoint's
     wide = PlateOCR(tuple(c + 8 for c in model.channels))
     assert widen_from(wide, model.state_dict()) == len(model.state_dict())
+
+
+@pytest.fixture(scope="module")
+def detector():
+    calibration = calibration_scenes(8)
+    return det_from_onnx(models_dir() / DETECTOR_FILE, calibration), calibration
+
+
+def test_imported_detector_computes_what_the_shipped_onnx_computes(detector):
+    model, calibration = detector
+    session = ort.InferenceSession(str(models_dir() / DETECTOR_FILE))
+    scene = calibration_scenes(1, seed=1)  # not a calibration scene
+    heat, box = session.run(None, {"image": scene})
+    with torch.no_grad():
+        heat_t, box_t = DetExportWrapper(model.eval())(torch.from_numpy(scene))
+    assert heat.max() > 0.3  # the scene has a plate the shipped detector finds
+    assert np.abs(heat - heat_t.numpy()).max() < 1e-3
+    assert np.abs(box - box_t.numpy()).max() < 1e-3
+
+
+def test_imported_detector_in_train_mode_starts_from_the_same_function(detector):
+    model, calibration = detector
+    model = copy.deepcopy(model)  # a train-mode forward moves the running statistics
+    x = torch.from_numpy(calibration)
+    with torch.no_grad():
+        heat_e, box_e = DetExportWrapper(model.eval())(x)
+        heat_t, box_t = DetExportWrapper(model.train())(x)  # BN on the batch's statistics
+    assert not torch.allclose(model.s8[2][1].running_mean, torch.zeros(24))
+    assert (heat_t - heat_e).abs().max() < 1e-3
+    assert (box_t - box_e).abs().max() < 1e-3
