@@ -94,7 +94,18 @@ def step_loss(model: PlateDet, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
     return focal_loss(h_logit[:, 0], heat) + reg_loss
 
 
-def main() -> None:
+def set_mode(model: PlateDet, freeze_bn: bool) -> None:
+    """Train mode; with ``freeze_bn`` every BatchNorm stays in eval mode with its statistics and
+    affine fixed (fine-tuning without moving the features' normalisation)."""
+    model.train()
+    if freeze_bn:
+        for m in model.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.eval()
+                m.requires_grad_(False)
+
+
+def parse_args() -> argparse.Namespace:
     ap = argparse.ArgumentParser()
     ap.add_argument("--ckpt", type=Path, default=Path("/work/cache/anpr/det_ckpt"))
     ap.add_argument("--total-steps", type=int, default=6000)
@@ -108,13 +119,21 @@ def main() -> None:
     ap.add_argument("--init-onnx", type=Path, default=None,
                     help="warm start from an exported detector (models/plate_det.onnx) "
                          "when --ckpt holds no checkpoint yet")
-    args = ap.parse_args()
+    ap.add_argument("--freeze-bn", action="store_true",
+                    help="keep every BatchNorm's statistics and affine fixed (fine-tuning)")
+    return ap.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     args.ckpt.mkdir(parents=True, exist_ok=True)
     last = args.ckpt / "last.pt"
     model = build_model(last, args.init_onnx)
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    set_mode(model, args.freeze_bn)
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=1e-4)
     step, elapsed = checkpoint.resume(last, model, opt) or (0, 0.0)
     loader = torch.utils.data.DataLoader(Scenes(seed=10_000 + step, qr_share=args.qr_share),
                                          batch_size=args.batch, num_workers=1)
@@ -141,7 +160,7 @@ def main() -> None:
             checkpoint.save(last, model, opt, step, elapsed)
         if step % args.export_every == 0 or step == args.total_steps:
             export_detector(DetExportWrapper(model), args.ckpt / "det.onnx")
-            model.train()
+            set_mode(model, args.freeze_bn)
 
 
 if __name__ == "__main__":

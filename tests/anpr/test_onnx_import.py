@@ -78,3 +78,22 @@ def test_imported_detector_in_train_mode_starts_from_the_same_function(detector)
     assert not torch.allclose(model.s8[2][1].running_mean, torch.zeros(24))
     assert (heat_t - heat_e).abs().max() < 1e-3
     assert (box_t - box_e).abs().max() < 1e-3
+
+
+def test_a_frozen_bn_fine_tune_step_moves_the_convolutions_and_no_batchnorm(detector):
+    from scripts.train_detector import Scenes, set_mode, step_loss
+
+    model = copy.deepcopy(detector[0])
+    set_mode(model, freeze_bn=True)
+    before = copy.deepcopy(model.state_dict())
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-3)
+    batch = next(iter(torch.utils.data.DataLoader(Scenes(seed=3, qr_share=0.3), batch_size=2)))
+    step_loss(model, batch).backward()
+    opt.step()
+    after = model.state_dict()
+    bn_modules = [n for n, m in model.named_modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    bn = [k for k in before if k.rsplit(".", 1)[0] in bn_modules]
+    assert bn and all(torch.equal(before[k], after[k]) for k in bn)
+    assert not torch.equal(before["s8.0.0.weight"], after["s8.0.0.weight"])
+    set_mode(model, freeze_bn=False)
+    assert model.s8[0][1].training
