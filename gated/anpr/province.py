@@ -57,9 +57,15 @@ def unsure(reader: np.ndarray) -> bool:
     return bool(reader.max(initial=0.0) < reader.dtype.type(SURE))
 
 
+#: Weight of the reader's opinion against the classifier's in ``combine`` (an exponent on its
+#: probabilities): 0.5 read the rendered Chinese provinces 87.7 / 78.3 / 78.7 / 81.0% (cn1 / cn2 /
+#: trailer / new energy) where 1.0 read 86.7 / 78.3 / 77.0 / 78.7% and 0.25 88.0 / 76.7 / 75.7 / 82.0%.
+READER_WEIGHT = 0.5
+
+
 def combine(text: str, reader: np.ndarray, classifier: np.ndarray) -> str:
     """``text`` (a Chinese read) with its province replaced by the most likely one under both
-    opinions: the reader's first-character probabilities over the provinces times the
-    classifier's. Only the first character can change."""
-    best = CN_PROVINCES[int(np.argmax((reader + 1e-4) * classifier))]
+    opinions: the reader's first-character probabilities over the provinces (to the power
+    ``READER_WEIGHT``) times the classifier's. Only the first character can change."""
+    best = CN_PROVINCES[int(np.argmax((reader + 1e-4) ** READER_WEIGHT * classifier))]
     return best + text[1:]

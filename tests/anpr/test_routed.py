@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gated.anpr.province import SURE, combine, unsure
+from gated.anpr.province import READER_WEIGHT, SURE, combine, unsure
 from gated.anpr.routed import RoutedOCR, is_chinese
 from gated.core.plates import CN_PROVINCES
 
@@ -93,7 +93,7 @@ def test_the_classifier_alone_does_not_overrule_the_specialist():
     """The product of the two opinions: a province the specialist gives no weight to needs far
     more than an even-handed classifier to win."""
     reads = RoutedOCR(FakeOCR({1: "陕A00E66"}), FakeOCR({1: "陕A00E66"}), FakeProvinces("桂", 0.5)).read([crop(1)])
-    assert reads == [("陕A00E66", 0.9)]  # 桂: 1e-4 x 0.5 < 陕: 0.6 x 0.5 / 30
+    assert reads == [("陕A00E66", 0.9)]  # 桂: (1e-4)^0.5 x 0.5 = 0.005 < 陕: 0.6^0.5 x 0.5 / 30 = 0.013
 
 
 def test_a_sure_specialist_is_not_second_guessed():
@@ -110,6 +110,17 @@ def test_combine_changes_only_the_first_character():
     classifier[CN_PROVINCES.index("皖")] = 0.7
     assert combine("陕A00E66", reader, classifier) == "皖A00E66"
     assert combine("陕A1234挂", reader, np.ones_like(classifier)) == "陕A1234挂"
+
+
+def test_the_classifier_weighs_more_than_the_reader():
+    """p_reader^0.5 x p_classifier: a reader fairly sure of 陕 (0.8 vs 0.05) loses to a classifier
+    that prefers 皖 (0.6 vs 0.1); the plain product would keep 陕 (0.08 > 0.03)."""
+    reader = np.zeros(len(CN_PROVINCES), np.float32)
+    reader[CN_PROVINCES.index("陕")], reader[CN_PROVINCES.index("皖")] = 0.8, 0.05
+    classifier = np.full(len(CN_PROVINCES), 0.01, np.float32)
+    classifier[CN_PROVINCES.index("皖")], classifier[CN_PROVINCES.index("陕")] = 0.6, 0.1
+    assert READER_WEIGHT == 0.5
+    assert combine("陕A00E66", reader, classifier) == "皖A00E66"
 
 
 def test_unsure():
