@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import random
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +20,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from scripts.anpr import checkpoint, onnx_import
+from scripts.anpr.training import Progress, set_mode, trainable
 from scripts.anpr.det_model import STRIDE, DetExportWrapper, PlateDet
 from scripts.anpr.onnx_export import export_detector
 from scripts.anpr.scene_render import H, W, scene
@@ -94,17 +94,6 @@ def step_loss(model: PlateDet, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
     return focal_loss(h_logit[:, 0], heat) + reg_loss
 
 
-def set_mode(model: PlateDet, freeze_bn: bool) -> None:
-    """Train mode; with ``freeze_bn`` every BatchNorm stays in eval mode with its statistics and
-    affine fixed (fine-tuning without moving the features' normalisation)."""
-    model.train()
-    if freeze_bn:
-        for m in model.modules():
-            if isinstance(m, torch.nn.BatchNorm2d):
-                m.eval()
-                m.requires_grad_(False)
-
-
 def parse_args() -> argparse.Namespace:
     ap = argparse.ArgumentParser()
     ap.add_argument("--ckpt", type=Path, default=Path("/work/cache/anpr/det_ckpt"))
@@ -132,14 +121,13 @@ def main() -> None:
     last = args.ckpt / "last.pt"
     model = build_model(last, args.init_onnx)
     set_mode(model, args.freeze_bn)
-    params = [p for p in model.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=1e-4)
+    opt = torch.optim.AdamW(trainable(model), lr=args.lr, weight_decay=1e-4)
     step, elapsed = checkpoint.resume(last, model, opt) or (0, 0.0)
     loader = torch.utils.data.DataLoader(Scenes(seed=10_000 + step, qr_share=args.qr_share),
                                          batch_size=args.batch, num_workers=1)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, args.lr, total_steps=args.total_steps + 1,
                                                 pct_start=0.05, last_epoch=step - 1 if step else -1)
-    t0, run = time.time(), 0.0
+    progress = Progress(50, args.batch, "scenes", elapsed)
     for batch in loader:
         if step >= args.total_steps:
             break
@@ -149,15 +137,9 @@ def main() -> None:
         opt.step()
         sched.step()
         step += 1
-        run = 0.98 * run + 0.02 * loss.item()
-        if step % 50 == 0:
-            now = time.time()
-            elapsed += now - t0
-            print(f"step {step} loss {run:.4f} {50 * args.batch / (now - t0):.1f} scenes/s "
-                  f"elapsed {elapsed / 60:.1f} min", flush=True)
-            t0 = now
+        progress.update(step, loss.item())
         if step % args.save_every == 0 or step == args.total_steps:
-            checkpoint.save(last, model, opt, step, elapsed)
+            checkpoint.save(last, model, opt, step, progress.elapsed)
         if step % args.export_every == 0 or step == args.total_steps:
             export_detector(DetExportWrapper(model), args.ckpt / "det.onnx")
             set_mode(model, args.freeze_bn)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +32,7 @@ from scripts.anpr.ocr_model import (
     widen_from,
 )
 from scripts.anpr.onnx_export import export_ocr
+from scripts.anpr.training import Progress, set_mode, trainable
 
 
 def load_npz(path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -206,13 +206,16 @@ def main() -> None:
                     "Vietnamese samples (learning without forgetting)")
     ap.add_argument("--teacher-weight", type=float, default=1.0)
     ap.add_argument("--channels", help="backbone channels of a new run, e.g. 24,48,64,64,96")
+    ap.add_argument("--freeze-bn", action="store_true",
+                    help="keep every BatchNorm's statistics and affine fixed (fine-tuning)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     args.ckpt.mkdir(parents=True, exist_ok=True)
     last = args.ckpt / "last.pt"
     model = build_model(last, args.channels, args.init)
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
+    set_mode(model, args.freeze_bn)
+    opt = torch.optim.AdamW(trainable(model), lr=args.lr, weight_decay=1e-4)
     resumed = checkpoint.resume(last, model, opt)
     val_x, val_y = load_npz(args.data / "val.npz")
     if resumed is None and args.init:
@@ -221,7 +224,7 @@ def main() -> None:
     teacher = Teacher(args.teacher, args.teacher_weight) if args.teacher else None
     pool = ShardPool(args.data, args.max_shards)
     rng = np.random.default_rng(step)
-    t0, run_loss = time.time(), 0.0
+    progress = Progress(100, args.batch, "samples", elapsed)
     while step < args.total_steps:
         if step % 1000 == 0 or len(pool.images) == 0:
             pool.refresh()
@@ -236,17 +239,12 @@ def main() -> None:
         loss.backward()
         opt.step()
         step += 1
-        run_loss = 0.98 * run_loss + 0.02 * loss.item()
-        if step % 100 == 0:
-            now = time.time()
-            elapsed += now - t0
-            print(f"step {step} loss {run_loss:.4f} lr {opt.param_groups[0]['lr']:.2e} "
-                  f"{100 * args.batch / (now - t0):.0f} samples/s elapsed {elapsed / 60:.1f} min", flush=True)
-            t0 = now
+        progress.update(step, loss.item(), f"lr {opt.param_groups[0]['lr']:.2e} ")
         if step % args.save_every == 0 or step == args.total_steps:
-            checkpoint.save(last, model, opt, step, elapsed)
+            checkpoint.save(last, model, opt, step, progress.elapsed)
         if step % args.val_every == 0 or step == args.total_steps:
             acc, char = evaluate(model, val_x, val_y)
+            set_mode(model, args.freeze_bn)
             print(f"VAL step {step} plate {acc:.4f} char {char:.4f}", flush=True)
             export_ocr(model, args.ckpt / "ocr.onnx")
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +28,7 @@ from scripts.anpr import checkpoint
 from scripts.anpr.ocr_model import ALPHABET, channels_of
 from scripts.anpr.onnx_export import export_province
 from scripts.anpr.province_model import ProvinceNet
+from scripts.anpr.training import Progress
 from scripts.train_ocr import ShardPool, load_npz, lr_at
 
 #: Alphabet index -> province index (-100, ignored by the loss, for every other character).
@@ -84,7 +84,7 @@ def main() -> None:
     val_t = province_targets(torch.from_numpy(val_y))
     pool = ShardPool(args.data, args.max_shards)
     rng = np.random.default_rng(step)
-    t0 = time.time()
+    progress = Progress(100, args.batch, "samples", elapsed)
     while step < args.total_steps:
         if step % 1000 == 0 or len(pool.images) == 0:
             pool.refresh()
@@ -96,13 +96,9 @@ def main() -> None:
         loss.backward()
         opt.step()
         step += 1
-        if step % 100 == 0:
-            now = time.time()
-            elapsed += now - t0
-            print(f"step {step} loss {loss.item():.4f} elapsed {elapsed / 60:.1f} min", flush=True)
-            t0 = now
+        progress.update(step, loss.item())
         if step % args.val_every == 0 or step == args.total_steps:
-            checkpoint.save(last, model, opt, step, elapsed)
+            checkpoint.save(last, model, opt, step, progress.elapsed)
             print(f"VAL step {step} province {evaluate(model, val_x, val_t):.4f}", flush=True)
             export_province(model, args.ckpt / "province.onnx")
 

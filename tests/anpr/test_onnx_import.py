@@ -81,7 +81,8 @@ def test_imported_detector_in_train_mode_starts_from_the_same_function(detector)
 
 
 def test_a_frozen_bn_fine_tune_step_moves_the_convolutions_and_no_batchnorm(detector):
-    from scripts.train_detector import Scenes, set_mode, step_loss
+    from scripts.anpr.training import set_mode
+    from scripts.train_detector import Scenes, step_loss
 
     model = copy.deepcopy(detector[0])
     set_mode(model, freeze_bn=True)
