@@ -17,11 +17,11 @@ def upright_plate(text: str = "AH1K47", w: int = 188, h: int = 48) -> np.ndarray
     plate, BGR (``scripts.anpr.gb_font``: stroke-drawn, no font file needed)."""
     img = np.full((h, w, 3), (120, 40, 20), np.uint8)
     cell_w, cell_h, x = w // (len(text) + 1), int(h * 0.7), w // (2 * (len(text) + 1))
+    y = (h - cell_h) // 2
     for ch in text:
         ink = cv2.resize(gb_font.glyph(ch), (int(cell_w * 0.8), cell_h), interpolation=cv2.INTER_AREA)
-        y = (h - cell_h) // 2
-        img[y : y + cell_h, x : x + ink.shape[1]] = np.maximum(img[y : y + cell_h, x : x + ink.shape[1]],
-                                                               ink[:, :, None])
+        cell = img[y : y + cell_h, x : x + ink.shape[1]]
+        np.maximum(cell, ink[:, :, None], out=cell)
         x += cell_w
     return img
 
