@@ -1,9 +1,17 @@
-"""Model files: present, matching the release's checksums, loading in reasonable time.
+"""Model files: present, matching the release's checksums, loading in reasonable time, and
+computing on this CPU what their graphs say.
 
 The folder is the first of ANPR's model folders that exists
 (:func:`gated.field.anpr_bridge.model_dirs`). With a ``MANIFEST.json``
 (:mod:`gated.selftest.manifest`) every listed file is checked against it; without one the
 ONNX files found are only loaded, with a warning that nothing was verified.
+
+The compute step runs each model on a fixed high-contrast input twice: as onnxruntime runs
+it in the lane (optimised, fused kernels) and with graph optimisations off (the reference:
+quantized layers computed in float). They must agree. A CPU whose kernels compute a model
+wrongly fails here instead of misreading plates quietly: int8 weights saturated
+onnxruntime's kernels on CPUs without VNNI and cost the Chinese plates 9 points
+(models/plate_province.md) until the weights were stored as uint8.
 """
 
 from __future__ import annotations
@@ -11,6 +19,8 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
+
+import numpy as np
 
 from gated.field import anpr_bridge
 from gated.selftest import manifest as mf
@@ -20,6 +30,10 @@ from gated.selftest.report import Result, failed, passed, warned
 C = "models"
 SLOW_LOAD_S = 5.0
 REINSTALL = "reinstall gated (scripts/install.sh) to restore the shipped models"
+#: Largest difference allowed between the optimised and the reference run, relative to the
+#: reference's largest output (probabilities: absolute). Sound models differ by < 1e-5; the
+#: saturating int8 models differed by 0.04-0.87.
+COMPUTE_TOLERANCE = 0.01
 
 
 def find_dir() -> Path | None:
@@ -41,23 +55,82 @@ def check_file(folder: Path, e: mf.Entry) -> Result:
     return passed(C, e.file, "checksum", f"{size / 1e6:.1f} MB", size, "bytes", e.role)
 
 
-def load_onnx(path: Path) -> float:
-    """Seconds to load ``path`` into an onnxruntime CPU session."""
+def session(path: Path, optimise: bool = True):
+    """An onnxruntime CPU session of ``path``, one thread; ``optimise=False``: the reference."""
     import onnxruntime as ort
 
-    t0 = time.monotonic()
     opts = ort.SessionOptions()
     opts.log_severity_level = 3
-    ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+    opts.intra_op_num_threads = 1
+    if not optimise:
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+
+
+def load_onnx(path: Path) -> float:
+    """Seconds to load ``path`` into an onnxruntime CPU session."""
+    t0 = time.monotonic()
+    session(path)
     return time.monotonic() - t0
 
 
-def load_result(path: Path) -> Result:
+def probe_input(sess) -> dict[str, np.ndarray]:
+    """Black-and-white 8x8 blocks (the largest activations), deterministic, for every input;
+    a dynamic batch is 2, other dynamic sizes 128."""
+    rng, feed = np.random.default_rng(0), {}
+    for i in sess.get_inputs():
+        shape = [d if isinstance(d, int) else (2 if k == 0 else 128) for k, d in enumerate(i.shape)]
+        x = rng.integers(0, 2, size=[shape[0]] + [-(-d // 8) for d in shape[1:]]) * 255
+        for axis in range(1, len(shape)):
+            x = np.repeat(x, 8, axis=axis) if shape[axis] > 1 else x
+        feed[i.name] = x[tuple(slice(0, d) for d in shape)].astype(np.uint8 if "uint8" in i.type else np.float32)
+    return feed
+
+
+def compute_gap(path: Path) -> float:
+    """Largest relative difference between the optimised and the reference run of ``path`` on
+    ``probe_input``; outputs with no positive value are log-probabilities, compared as
+    probabilities."""
+    fused, reference = session(path), session(path, optimise=False)
+    feed = probe_input(fused)
+    gap = 0.0
+    for a, b in zip(fused.run(None, feed), reference.run(None, feed)):
+        a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+        if b.size and b.max() <= 0:
+            a, b = np.exp(a), np.exp(b)
+        gap = max(gap, float(np.abs(a - b).max(initial=0.0)) / max(1.0, float(np.abs(b).max(initial=0.0))))
+    return gap
+
+
+def measured(path: Path, step: str, verb: str, measure) -> tuple[float, Result | None]:
+    """``measure(path)``, or the failed step saying the model does not ``verb`` (onnxruntime
+    raises its own exception types)."""
     try:
-        seconds = load_onnx(path)
-    except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own types
-        return failed(C, path.name, "load", f"the model does not load: {REINSTALL}", "error",
-                      detail=f"{type(exc).__name__}: {exc}"[:300])
+        return measure(path), None
+    except Exception as exc:  # noqa: BLE001
+        return 0.0, failed(C, path.name, step, f"the model does not {verb}: {REINSTALL}", "error",
+                           detail=f"{type(exc).__name__}: {exc}"[:300])
+
+
+def compute_result(path: Path) -> Result:
+    gap, error = measured(path, "compute", "run", compute_gap)
+    return error or judge_compute(path.name, gap)
+
+
+def judge_compute(name: str, gap: float) -> Result:
+    """The compute step's verdict on ``compute_gap``'s figure."""
+    if gap > COMPUTE_TOLERANCE:
+        return failed(C, name, "compute", "onnxruntime's kernels compute this model wrongly on this "
+                      "CPU: install the release's models (scripts/install.sh) and report the CPU model "
+                      "(lscpu) to the ANPR maintainers", f"{gap:.3f}", gap, "rel",
+                      "optimised and reference runs differ (int8 kernels saturating?)")
+    return passed(C, name, "compute", f"{gap:.1e}", gap, "rel", "optimised = reference run")
+
+
+def load_result(path: Path) -> Result:
+    seconds, error = measured(path, "load", "load", load_onnx)
+    if error:
+        return error
     figure = f"{seconds:.2f} s"
     if seconds > SLOW_LOAD_S:
         return warned(C, path.name, "load", "slow to load: is the CPU overloaded or the disk "
@@ -82,7 +155,7 @@ async def run(ctx: Context, emit: Emit) -> None:
                           "MANIFEST.json (python -m gated.selftest.manifest)", "none",
                           detail=str(exc)))
         for path in sorted(folder.glob("*.onnx")):
-            await emit(await asyncio.to_thread(load_result, path))
+            await load_and_compute(path, emit)
         return
     await emit(passed(C, "", "manifest", f"{len(entries)} file(s)", len(entries), "files",
                       str(folder)))
@@ -90,4 +163,11 @@ async def run(ctx: Context, emit: Emit) -> None:
         result = await asyncio.to_thread(check_file, folder, e)
         await emit(result)
         if result.status == "pass" and e.load == "onnx":
-            await emit(await asyncio.to_thread(load_result, folder / e.file))
+            await load_and_compute(folder / e.file, emit)
+
+
+async def load_and_compute(path: Path, emit: Emit) -> None:
+    loaded = await asyncio.to_thread(load_result, path)
+    await emit(loaded)
+    if loaded.status != "fail":
+        await emit(await asyncio.to_thread(compute_result, path))

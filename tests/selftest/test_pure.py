@@ -10,6 +10,7 @@ import pytest
 from gated.devices.interfaces import LaneInputs
 from gated.field.camera import redact, steady_fps
 from gated.selftest import clock, manifest
+from gated.selftest.models import COMPUTE_TOLERANCE, judge_compute
 from gated.selftest.iocheck import input_problem
 from gated.selftest.render import progress_line, report_text
 from gated.selftest.report import (
@@ -148,3 +149,12 @@ def test_rewriting_a_manifest_keeps_its_roles(tmp_path, capsys):
 def test_bad_manifests_are_refused_with_a_reason(text):
     with pytest.raises(manifest.ManifestError):
         manifest.parse(text)
+
+
+def test_a_model_computed_wrongly_fails_with_a_remedy():
+    ok = judge_compute("plate_ocr_cn.onnx", 3.2e-7)
+    assert (ok.status, ok.step, ok.figure) == ("pass", "compute", "3.2e-07")
+    assert judge_compute("m.onnx", COMPUTE_TOLERANCE).status == "pass"
+    bad = judge_compute("plate_ocr_cn.onnx", 0.875)  # the int8 specialist on an AVX2 CPU
+    assert (bad.status, bad.figure, bad.value) == ("fail", "0.875", 0.875)
+    assert "lscpu" in bad.remedy and "install" in bad.remedy
