@@ -84,15 +84,26 @@ def real_scene_sets(root: Path = DATA) -> list[SceneSet]:
     return out
 
 
+#: One-row kinds also scored at their natural aspect (``rendered-<kind>-natural``): the same
+#: plates as ``rendered-<kind>``, which is stored 2:1 like the training samples, so crop-shape
+#: dependent steps (``gated/anpr/deslant.py`` straightens one-row crops only) run as on a camera's.
+NATURAL_KINDS = ("vn1", "cn1", "cn_nev")
+
+
 def rendered_crop_sets(per_kind: int = 300, seed: int = 2) -> list[CropSet]:
-    """Rendered crops per plate kind (same generator as training, separate seeds)."""
-    out = []
-    for j, kind in enumerate(plate_text.KINDS):
-        rng = random.Random(seed * 1000 + j)
-        pairs = [ocr_samples.sample(rng, kind) for _ in range(per_kind)]
-        out.append(CropSet(f"rendered-{kind}", [p[0] for p in pairs], [p[1] for p in pairs],
-                           [kind in TWO_LINE_KINDS] * per_kind))
+    """Rendered crops per plate kind (same generator as training, separate seeds), then the
+    ``NATURAL_KINDS`` again at their natural aspect."""
+    out = [_rendered(kind, per_kind, seed * 1000 + j, natural=False) for j, kind in enumerate(plate_text.KINDS)]
+    out += [_rendered(kind, per_kind, seed * 1000 + list(plate_text.KINDS).index(kind), natural=True)
+            for kind in NATURAL_KINDS]
     return out
+
+
+def _rendered(kind: str, n: int, seed: int, natural: bool) -> CropSet:
+    rng = random.Random(seed)
+    pairs = [ocr_samples.sample(rng, kind, natural=natural) for _ in range(n)]
+    return CropSet(f"rendered-{kind}" + ("-natural" if natural else ""), [p[0] for p in pairs],
+                   [p[1] for p in pairs], [kind in TWO_LINE_KINDS] * n)
 
 
 def rendered_scene_set(n: int = 100, seed: int = 3) -> SceneSet:

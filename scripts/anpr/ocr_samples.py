@@ -74,15 +74,17 @@ def tiny_aligned_crop(plate: np.ndarray, rng: random.Random) -> np.ndarray:
     return degrade.tiny_aligned(grey, rng)
 
 
-def sample(rng: random.Random, kind: str | None = None) -> tuple[np.ndarray, str]:
-    """One (IMG_H x IMG_W grey uint8, normalised label) training sample."""
+def sample(rng: random.Random, kind: str | None = None, natural: bool = False) -> tuple[np.ndarray, str]:
+    """One (IMG_H x IMG_W grey uint8, normalised label) training sample. ``natural``: the same
+    sample at its own size and aspect instead, as a camera's crop reaches the reader (the
+    random draws are the same, so the same seed gives the same plate either way)."""
     text = plate_text.sample(rng, kind)
     plate = plate_render.render(text, rng, scale=rng.uniform(0.8, 1.3))
     if rng.random() < TINY_ALIGNED.get(text.kind, 0.0):
         grey = tiny_aligned_crop(plate, rng)
-        return cv2.resize(grey, (IMG_W, IMG_H), interpolation=cv2.INTER_LINEAR), text.label
-    scene, quad = warp_into_context(plate, rng, strength=rng.choice((0.5, 1.0, 1.0, 2.0)))
-    x1, y1, x2, y2 = crop_box(quad, rng, scene.shape)
-    grey = photometric(scene[y1:y2, x1:x2], rng)
-    grey = degrade.sensor(grey, rng, _target_width(rng, text.kind))
-    return cv2.resize(grey, (IMG_W, IMG_H), interpolation=cv2.INTER_LINEAR), text.label
+    else:
+        scene, quad = warp_into_context(plate, rng, strength=rng.choice((0.5, 1.0, 1.0, 2.0)))
+        x1, y1, x2, y2 = crop_box(quad, rng, scene.shape)
+        grey = photometric(scene[y1:y2, x1:x2], rng)
+        grey = degrade.sensor(grey, rng, _target_width(rng, text.kind))
+    return (grey if natural else cv2.resize(grey, (IMG_W, IMG_H), interpolation=cv2.INTER_LINEAR)), text.label
