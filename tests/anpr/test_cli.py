@@ -12,7 +12,7 @@ import pytest
 from gated.anpr.cli import main
 from scripts.anpr.rtsp_peer import RtspServer, gstreamer_available, write_frames
 from tests.anpr.conftest import needs_fonts
-from tests.anpr.test_reader import lane_frame
+from tests.anpr.helpers import lane_frame
 
 
 def run(capsys, *argv: str) -> tuple[int, list[dict], str]:

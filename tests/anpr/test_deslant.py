@@ -9,7 +9,7 @@ import pytest
 from gated.anpr import deslant
 from gated.anpr.routed import RoutedOCR
 from scripts.anpr import gb_font
-from tests.anpr.test_routed import FakeOCR, FakeProvinces, crop
+from tests.anpr.helpers import FakeOCR, FakeProvinces, crop
 
 
 def upright_plate(text: str = "AH1K47", w: int = 188, h: int = 48) -> np.ndarray:

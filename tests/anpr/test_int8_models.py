@@ -19,7 +19,7 @@ import pytest
 from gated.anpr.models import OCR_CN_FILE, PROVINCE_FILE, models_dir
 from gated.anpr.province import model_input
 from tests.anpr.conftest import needs_fonts
-from tests.anpr.test_province import rendered_crops
+from tests.anpr.helpers import rendered_crops
 
 INT8_MODELS = [OCR_CN_FILE, PROVINCE_FILE]
 

@@ -4,8 +4,6 @@ probabilities, and together they read rendered Chinese plates' provinces."""
 
 from __future__ import annotations
 
-import random
-
 import cv2
 import numpy as np
 import pytest
@@ -16,19 +14,8 @@ from gated.anpr.ocr import PlateOCR
 from gated.anpr.province import ProvinceClassifier, model_input
 from gated.anpr.reader import open_ocr
 from gated.core.plates import CN_PROVINCES
-from scripts.anpr import plate_render, plate_text
 from tests.anpr.conftest import needs_fonts
-
-
-def rendered_crops(kind: str, n: int, seed: int) -> tuple[list[np.ndarray], list[str]]:
-    rng = random.Random(seed)
-    crops, labels = [], []
-    for _ in range(n):
-        text = plate_text.sample(rng, kind)
-        plate = plate_render.render(text, rng, scale=1.0)
-        crops.append(cv2.resize(plate, (plate.shape[1] // 2, plate.shape[0] // 2), interpolation=cv2.INTER_AREA))
-        labels.append(text.label)
-    return crops, labels
+from tests.anpr.helpers import rendered_crops
 
 
 @pytest.fixture(scope="module")

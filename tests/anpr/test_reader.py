@@ -15,30 +15,12 @@ from gated.core.plates import is_valid
 from gated.devices.interfaces import PlateRead, PlateReader
 from scripts.anpr import plate_render, plate_text
 from tests.anpr.conftest import needs_fonts
+from tests.anpr.helpers import lane_frame
 
 
 @pytest.fixture(scope="module")
 def reader() -> AnprReader:
     return AnprReader()
-
-
-def lane_frame(kinds: list[str], seed: int, grey: bool = False) -> tuple[np.ndarray, list[str]]:
-    """A 1920x1080 frame: road-grey background, one vehicle-ish block per plate, frontal plates."""
-    rng = random.Random(seed)
-    frame = np.full((1080, 1920, 3), (70, 75, 80), np.uint8)
-    labels = []
-    for i, kind in enumerate(kinds):
-        text = plate_text.sample(rng, kind)
-        plate = plate_render.render(text, rng, scale=1.0)
-        pw = 300 if plate.shape[1] / plate.shape[0] > 2 else 170
-        ph = int(pw * plate.shape[0] / plate.shape[1])
-        x, y = 250 + i * 800, 550
-        cv2.rectangle(frame, (x - 150, y - 300), (x + pw + 150, y + ph + 100), (140, 40, 30), -1)
-        frame[y : y + ph, x : x + pw] = cv2.resize(plate, (pw, ph), interpolation=cv2.INTER_AREA)
-        labels.append(text.label)
-    if grey:
-        frame = cv2.cvtColor(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
-    return frame, labels
 
 
 def test_models_load_without_network(no_network):

@@ -7,44 +7,7 @@ import numpy as np
 from gated.anpr.province import READER_WEIGHT, SURE, combine, unsure
 from gated.anpr.routed import RoutedOCR, is_chinese
 from gated.core.plates import CN_PROVINCES
-
-
-class FakeOCR:
-    """Reads a crop as the text written in its first pixel's lookup table; records calls."""
-
-    def __init__(self, texts: dict[int, str], sure: float = 0.6) -> None:
-        self.texts, self.calls, self.sure = texts, [], sure
-
-    def read(self, crops, search=False):
-        self.calls.append(([int(c[0, 0]) for c in crops], search))
-        return [(self.texts[int(c[0, 0])], 0.9) for c in crops]
-
-    def read_with_provinces(self, crops, search=False):
-        """Its first character's probabilities: ``sure`` on the province it read, the rest on 皖."""
-        reads = self.read(crops, search)
-        first = np.zeros((len(crops), len(CN_PROVINCES)), np.float32)
-        for k, (text, _) in enumerate(reads):
-            if is_chinese(text):
-                first[k, CN_PROVINCES.index(text[0])] += self.sure
-                first[k, CN_PROVINCES.index("皖")] += 0.9 - self.sure
-        return reads, first
-
-
-class FakeProvinces:
-    """A province classifier sure of one province for every crop; records the crops it saw."""
-
-    def __init__(self, province: str, p: float) -> None:
-        self.province, self.p, self.seen = province, p, []
-
-    def probs(self, crops):
-        self.seen.append([int(c[0, 0]) for c in crops])
-        out = np.full((len(crops), len(CN_PROVINCES)), (1 - self.p) / (len(CN_PROVINCES) - 1), np.float32)
-        out[:, CN_PROVINCES.index(self.province)] = self.p
-        return out
-
-
-def crop(n: int) -> np.ndarray:
-    return np.full((4, 8), n, np.uint8)
+from tests.anpr.helpers import FakeOCR, FakeProvinces, crop
 
 
 def test_vietnamese_reads_never_reach_the_specialist():

@@ -14,7 +14,7 @@ import pytest
 from scripts.anpr.rtsp_peer import RtspServer, gstreamer_available, write_frames
 from scripts.peers.gated_proc import Gated, write_config
 from tests.anpr.conftest import needs_fonts
-from tests.anpr.test_reader import lane_frame
+from tests.anpr.helpers import lane_frame
 
 pytestmark = [needs_fonts,
               pytest.mark.skipif(not gstreamer_available(), reason="GStreamer RTSP server missing")]
