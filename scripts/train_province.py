@@ -27,6 +27,7 @@ from gated.core.plates import CN_PROVINCES
 from scripts.anpr import checkpoint
 from scripts.anpr.ocr_model import ALPHABET, channels_of
 from scripts.anpr.onnx_export import export_province
+from scripts.anpr.onnx_import import province_from_onnx
 from scripts.anpr.province_model import ProvinceNet
 from scripts.anpr.training import Progress
 from scripts.train_ocr import ShardPool, load_npz, lr_at
@@ -61,7 +62,10 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", type=Path, required=True)
     ap.add_argument("--ckpt", type=Path, required=True)
-    ap.add_argument("--init", type=Path, required=True, help="OCR checkpoint whose backbone to start from")
+    start = ap.add_mutually_exclusive_group(required=True)
+    start.add_argument("--init", type=Path, help="OCR checkpoint whose backbone to start from")
+    start.add_argument("--init-onnx", type=Path, help="an exported province classifier (float or quantized, "
+                       "e.g. models/plate_province.onnx) to fine-tune, whole")
     ap.add_argument("--total-steps", type=int, default=3000)
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--lr", type=float, default=5e-4)
@@ -73,14 +77,18 @@ def main() -> None:
     torch.manual_seed(0)
     args.ckpt.mkdir(parents=True, exist_ok=True)
     last = args.ckpt / "last.pt"
-    init_state = torch.load(args.init, weights_only=False)["model"]
-    model = ProvinceNet(channels_of(init_state))
+    val_x, val_y = load_npz(args.data / "val.npz")
+    if args.init_onnx:
+        model = province_from_onnx(args.init_onnx, val_x[:512])
+        print(f"whole model from {args.init_onnx} (BN statistics from 512 validation crops)", flush=True)
+    else:
+        model = ProvinceNet(channels_of(torch.load(args.init, weights_only=False)["model"]))
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     resumed = checkpoint.resume(last, model, opt)
-    if resumed is None:
+    if resumed is None and args.init:
         warm_start(model, args.init)
+    model.train()
     step, elapsed = resumed or (0, 0.0)
-    val_x, val_y = load_npz(args.data / "val.npz")
     val_t = province_targets(torch.from_numpy(val_y))
     pool = ShardPool(args.data, args.max_shards)
     rng = np.random.default_rng(step)

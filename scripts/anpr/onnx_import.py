@@ -2,7 +2,8 @@
 from them.
 
 Training checkpoints live outside the repository (``/work/cache``) and do not survive a
-new machine; ``models/plate_ocr.onnx`` and ``models/plate_det.onnx`` do. Their exporter
+new machine; ``models/plate_ocr.onnx``, ``models/plate_det.onnx`` and the quantized
+``models/plate_province.onnx`` do (quantized weights are read back dequantized). Their exporter
 folded every BatchNorm into the convolution before it (weight and bias), so the torch
 model is rebuilt with each BN set to reproduce the folded convolution exactly in eval
 mode, and with batch statistics measured on calibration images, so that in train mode
@@ -21,18 +22,35 @@ from torch import nn
 
 from .det_model import PlateDet
 from .ocr_model import PlateOCR
+from .province_model import ProvinceNet
 
 M = TypeVar("M", bound=nn.Module)
 
 
 def _folded_convs(path: Path) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(weight, bias) of every Conv node of the ONNX graph, in graph order."""
+    """(weight, bias) of every Conv node of the ONNX graph, in graph order: initializers,
+    Constant or Identity nodes, or (a quantized QDQ graph) dequantized initializers."""
     import onnx
     from onnx import numpy_helper
 
     graph = onnx.load(str(path)).graph
     inits = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
-    return [(inits[n.input[1]], inits[n.input[2]]) for n in graph.node if n.op_type == "Conv"]
+    made_by = {o: n for n in graph.node for o in n.output}
+
+    def value(name: str) -> np.ndarray:
+        if name in inits:
+            return inits[name]
+        dq = made_by[name]  # a Constant, an Identity (equal tensors the exporter shared), or
+        if dq.op_type == "Constant":  # DequantizeLinear(q, scale, zero point) of initializers
+            return numpy_helper.to_array(dq.attribute[0].t)
+        if dq.op_type == "Identity":
+            return value(dq.input[0])
+        q, scale = inits[dq.input[0]].astype(np.float64), inits[dq.input[1]].astype(np.float64)
+        zero = inits[dq.input[2]].astype(np.float64) if len(dq.input) > 2 else np.zeros_like(scale)
+        shape = (-1,) + (1,) * (q.ndim - 1) if scale.ndim else ()
+        return ((q - zero.reshape(shape)) * scale.reshape(shape)).astype(np.float32)
+
+    return [(value(n.input[1]), value(n.input[2])) for n in graph.node if n.op_type == "Conv"]
 
 
 def _channels(convs: list[tuple[np.ndarray, np.ndarray]]) -> tuple[int, ...]:
@@ -56,6 +74,16 @@ def ocr_from_onnx(path: Path, calibration: np.ndarray) -> PlateOCR:
     model = PlateOCR(_channels(convs))
     x = torch.from_numpy(calibration).unsqueeze(1).float() / 255.0
     return _rebuild(model, [*_conv_bn_blocks(model), model.classify], convs, x, path)
+
+
+@torch.no_grad()
+def province_from_onnx(path: Path, calibration: np.ndarray) -> ProvinceNet:
+    """A ``ProvinceNet`` computing what ``path`` (``export_province``'s graph, float or
+    quantized) computes; ``calibration`` as for ``ocr_from_onnx``."""
+    convs = _folded_convs(path)
+    model = ProvinceNet(_channels(convs))
+    x = torch.from_numpy(calibration).unsqueeze(1).float() / 255.0
+    return _rebuild(model, [*model.backbone, model.classify[0], model.classify[2]], convs, x, path)
 
 
 @torch.no_grad()

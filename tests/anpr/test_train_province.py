@@ -73,3 +73,27 @@ def test_int8_export_keeps_the_interface_and_the_answer(tmp_path):
     int8_probs = ProvinceClassifier(tmp_path / "int8.onnx").probs(list(images[:8]))
     assert int8_probs.shape == float_probs.shape and np.allclose(int8_probs.sum(1), 1.0, atol=1e-4)
     assert np.abs(int8_probs - float_probs).max() < 0.05
+
+
+def test_fine_tuning_starts_from_an_exported_classifier(tmp_path, monkeypatch):
+    """--init-onnx: the whole classifier (backbone and head) comes from an exported model."""
+    pytest.importorskip("onnx", reason="the import reads the graph with the onnx package")
+    from scripts import train_province
+
+    torch.manual_seed(4)
+    model = ProvinceNet(CHANNELS).eval()
+    export_province(model, tmp_path / "province.onnx")
+    data = tmp_path / "data"
+    data.mkdir()
+    rng = np.random.default_rng(2)
+    labels = np.array(["桂A12345", "皖AH712X", "29C12345", "云A1234挂"] * 16)
+    for name in ("val.npz", "shard_0000.npz"):
+        np.savez(data / name, images=rng.integers(0, 256, (64, 64, 128), np.uint8), labels=labels)
+    monkeypatch.setattr("sys.argv", ["train_province", "--data", str(data), "--ckpt", str(tmp_path / "ck"),
+                                     "--init-onnx", str(tmp_path / "province.onnx"), "--total-steps", "2",
+                                     "--batch", "8", "--val-every", "2"])
+    train_province.main()
+    state = torch.load(tmp_path / "ck" / "last.pt", weights_only=False)["model"]
+    moved = state["classify.2.weight"] - model.state_dict()["classify.2.weight"]
+    assert 0 < moved.abs().max() < 0.05  # started from the exported head, then trained
+    assert (tmp_path / "ck" / "province.onnx").exists()
