@@ -103,7 +103,10 @@ def main() -> None:
                     help="src is quantized with int8 weights already: store them as uint8 (lossless)")
     args = ap.parse_args()
     if args.unsigned:
-        print(f"{save_unsigned(args.src, args.dst)} weights stored as uint8")
+        try:
+            print(f"{save_unsigned(args.src, args.dst)} weights stored as uint8")
+        except ValueError as exc:  # nothing written
+            ap.error(f"{args.src}: {exc}")
     elif args.shard is None:
         ap.error("--shard is required to quantize a float model (or give --unsigned)")
     else:

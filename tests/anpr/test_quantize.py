@@ -107,3 +107,20 @@ def test_the_command_line_needs_a_shard_unless_converting(tmp_path, monkeypatch,
     with pytest.raises(SystemExit):
         quantize.main()
     assert "--shard is required" in capsys.readouterr().err and not (tmp_path / "q.onnx").exists()
+
+
+def test_asymmetric_int8_weights_are_refused_with_a_reason(tmp_path, monkeypatch, capsys):
+    q8 = int8_weights(tmp_path)
+    model = onnx.load(str(q8))
+    init = {i.name: i for i in model.graph.initializer}
+    dq = next(n for n in model.graph.node if n.op_type == "DequantizeLinear" and n.input[0] in init
+              and init[n.input[0]].data_type == TensorProto.INT8)
+    zero = numpy_helper.to_array(init[dq.input[2]]).copy()
+    zero[...] = 3
+    init[dq.input[2]].CopyFrom(numpy_helper.from_array(zero, dq.input[2]))
+    onnx.save(model, str(tmp_path / "asym.onnx"))
+    monkeypatch.setattr("sys.argv", ["quantize", "--unsigned", str(tmp_path / "asym.onnx"),
+                                     str(tmp_path / "out.onnx")])
+    with pytest.raises(SystemExit):
+        quantize.main()
+    assert "zero point other than 0" in capsys.readouterr().err and not (tmp_path / "out.onnx").exists()
