@@ -93,10 +93,9 @@ NATURAL_KINDS = ("vn1", "cn1", "cn_nev")
 def rendered_crop_sets(per_kind: int = 300, seed: int = 2) -> list[CropSet]:
     """Rendered crops per plate kind (same generator as training, separate seeds), then the
     ``NATURAL_KINDS`` again at their natural aspect."""
-    out = [_rendered(kind, per_kind, seed * 1000 + j, natural=False) for j, kind in enumerate(plate_text.KINDS)]
-    out += [_rendered(kind, per_kind, seed * 1000 + list(plate_text.KINDS).index(kind), natural=True)
-            for kind in NATURAL_KINDS]
-    return out
+    seeds = {kind: seed * 1000 + j for j, kind in enumerate(plate_text.KINDS)}
+    return ([_rendered(kind, per_kind, seeds[kind], natural=False) for kind in plate_text.KINDS]
+            + [_rendered(kind, per_kind, seeds[kind], natural=True) for kind in NATURAL_KINDS])
 
 
 def _rendered(kind: str, n: int, seed: int, natural: bool) -> CropSet:

@@ -13,23 +13,15 @@ from __future__ import annotations
 import random
 
 import numpy as np
-import onnxruntime as ort
 import pytest
 
 from gated.anpr.models import OCR_CN_FILE, PROVINCE_FILE, models_dir
 from gated.anpr.province import model_input
+from gated.selftest.models import session
 from tests.anpr.conftest import needs_fonts
 from tests.anpr.helpers import rendered_crops
 
 INT8_MODELS = [OCR_CN_FILE, PROVINCE_FILE]
-
-
-def session(name: str, optimise: bool) -> ort.InferenceSession:
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = 1
-    if not optimise:
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    return ort.InferenceSession(str(models_dir() / name), opts, providers=["CPUExecutionProvider"])
 
 
 def stress_crops(n: int, seed: int) -> list[np.ndarray]:
@@ -46,7 +38,7 @@ def stress_crops(n: int, seed: int) -> list[np.ndarray]:
 @pytest.mark.parametrize("name", INT8_MODELS)
 def test_fused_int8_kernels_compute_what_the_float_graph_does(name):
     crops = rendered_crops("cn1", 24, seed=5)[0] + rendered_crops("cn2", 8, seed=6)[0] + stress_crops(16, seed=7)
-    fused, exact = session(name, optimise=True), session(name, optimise=False)
+    fused, exact = session(models_dir() / name), session(models_dir() / name, optimise=False)
     feed = {"input": model_input(crops, (64, 128))}
     names = [o.name for o in fused.get_outputs()]
     for out, a, b in zip(names, fused.run(None, feed), exact.run(None, feed)):

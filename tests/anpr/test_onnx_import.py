@@ -104,15 +104,14 @@ def test_the_quantized_province_classifier_imports_dequantized():
     """models/plate_province.onnx has uint8 weights (QDQ): they come back as floats, and the
     imported network answers as the shipped graph computed exactly (optimisations off)."""
     from gated.anpr.models import PROVINCE_FILE
+    from gated.selftest.models import session
     from scripts.anpr.onnx_import import province_from_onnx
     from scripts.anpr.province_model import ProvinceExport
 
     path = models_dir() / PROVINCE_FILE
     model = province_from_onnx(path, _inputs(64, 0))
     x = _inputs(16, 2)[..., None]
-    opts = ort.SessionOptions()
-    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    (ref,) = ort.InferenceSession(str(path), opts).run(None, {"input": x})
+    (ref,) = session(path, optimise=False).run(None, {"input": x})
     with torch.no_grad():
         got = ProvinceExport(model)(torch.from_numpy(x)).numpy()
     assert np.abs(got - ref).max() < 0.2  # the graph also rounds activations to 8 bits

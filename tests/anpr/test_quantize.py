@@ -7,13 +7,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
 import pytest
 
 onnx = pytest.importorskip("onnx")
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 from onnxruntime.quantization import QuantFormat, QuantType, quantize_static  # noqa: E402
 
+from gated.selftest.models import session  # noqa: E402
 from scripts.anpr import quantize  # noqa: E402
 
 
@@ -47,10 +47,7 @@ def shard(path: Path, n: int = 64, seed: int = 1) -> Path:
 
 
 def run(path: Path, x: np.ndarray, optimise: bool = True) -> np.ndarray:
-    opts = ort.SessionOptions()
-    if not optimise:
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"]).run(None, {"input": x})[0]
+    return session(path, optimise).run(None, {"input": x})[0]
 
 
 def weights(path: Path) -> list[tuple[np.ndarray, np.ndarray]]:
