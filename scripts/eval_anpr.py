@@ -7,7 +7,9 @@ Crops: plate exact match and character accuracy (CarLongPlate also per distinct 
 read once (as one frame of a stream) and as ``gatectl anpr --crop`` reads a still image
 (six trimmed copies voted).
 Scenes: every labelled plate found and read, plates read, false plates per frame, and
-detection recall where boxes are labelled.
+detection recall where boxes are labelled; then the scenes again with the detector at other
+input widths (``--scales``, default 448, 480, 576; the reader uses 512), since plates reach a
+lane camera at every size.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from gated.anpr.reader import AnprReader
+from gated.anpr.reader import AnprReader, ReaderConfig
 from gated.core.plates import normalise
 from scripts.anpr import eval_sets, metrics
 
@@ -121,6 +123,29 @@ def eval_scenes(s: eval_sets.SceneSet, reader: AnprReader | None, peer: Peer | N
     return out
 
 
+def scale_sweep(models: Path | None, widths: list[int]) -> dict[str, dict[str, dict]]:
+    """Per detector input width, the scene scores: a plate's size in the frame varies with the
+    vehicle's distance, and a figure that holds only at the reader's own width is luck."""
+    out: dict[str, dict[str, dict]] = {}
+    for w in widths:
+        reader = AnprReader(models, ReaderConfig(input_width=w))
+        out[str(w)] = {s.name: eval_scenes(s, reader, None)
+                       for s in eval_sets.real_scene_sets() + [eval_sets.rendered_scene_set()]}
+        print(f"scenes at {w} px", json.dumps(out[str(w)]), flush=True)
+    return out
+
+
+def sweep_table(sweep: dict[str, dict[str, dict]], at_512: dict[str, dict]) -> str:
+    widths = sorted([512, *map(int, sweep)])
+    rows = ["| scenes read at detector width | " + " | ".join(f"{w} px" for w in widths) + " |",
+            "|---|" + "---|" * len(widths)]
+    for name, g in at_512.items():
+        cells = [g if w == 512 else sweep[str(w)][name] for w in widths]
+        rows.append(f"| {name} ({g['n']}) | " + " | ".join(
+            f"{round(c['scenes_read'] * c['n'])} ({c['false_per_frame']:.2f} false/frame)" for c in cells) + " |")
+    return "\n".join(rows)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--models", type=Path, default=None)
@@ -131,6 +156,9 @@ def main() -> None:
     ap.add_argument("--failures", type=Path, help="write misread files per set here")
     ap.add_argument("--audit", type=Path, help="JSON of real crops checked by eye (metrics.audited_scores); "
                     "kept outside the repository, with the data")
+    ap.add_argument("--scales", default="448,480,576",
+                    help="detector input widths the scenes are read at again (the reader uses 512), comma "
+                         "separated; '' for none: how much a scene figure owes to one scale")
     ap.add_argument("--peer-cache", type=Path, default=Path("/work/cache/anpr/peer_results_r3.json"),
                     help="peer results are reused from here (the peer does not change)")
     args = ap.parse_args()
@@ -155,7 +183,10 @@ def main() -> None:
             if peer:
                 report[s.name]["peer"] = peer.result(s, lambda s=s: eval_scenes(s, None, peer.engine))
             print(s.name, json.dumps(report[s.name]), flush=True)
+        report["scale_sweep"] = scale_sweep(args.models, [int(w) for w in args.scales.split(",") if w])
     print(table(report))
+    if report.get("scale_sweep"):
+        print(sweep_table(report["scale_sweep"], {n: r["gated"] for n, r in report.items() if "scenes_read" in r.get("gated", {})}))
     if args.json:
         args.json.write_text(json.dumps(report, indent=1))
 

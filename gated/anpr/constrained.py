@@ -37,7 +37,8 @@ def _templates() -> list[list[str]]:
         for n in (4, 5):
             out.append([_DIGITS, _DIGITS, *series] + [_DIGITS] * n)
     head = [CN_PROVINCES, _CN_LETTERS]
-    out += [head + [_CN_ALNUM] * 5, head + [_CN_ALNUM] * 6, head + [_CN_ALNUM] * 4 + ["挂"]]
+    nev = [["DF"] + [_CN_ALNUM] * 5, [_DIGITS] * 5 + ["DF"]]  # new energy, as gated.core.plates
+    out += [head + [_CN_ALNUM] * 5, *(head + tail for tail in nev), head + [_CN_ALNUM] * 4 + ["挂"]]
     return out
 
 

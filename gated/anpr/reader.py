@@ -9,9 +9,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from gated.core.plates import is_valid
+from gated.core.plates import is_two_row, is_valid
 from gated.devices.interfaces import PlateRead
 
+from .deslant import MIN_ASPECT
 from .detector import Detection, PlateDetector, clip_box
 from .models import DETECTOR_FILE, OCR_CN_FILE, OCR_CONFIG_FILE, OCR_FILE, PROVINCE_FILE, AnprError, models_dir
 from .ocr import PlateOCR
@@ -122,8 +123,9 @@ class AnprReader:
         margins, n = self.config.margins[:2], len(boxes)
         crops = margin_crops(image, boxes, margins)
         general = self.ocr.general.read(crops)
-        picked = [pick_margin([general[k * n + i] for k in range(len(margins))], self._acceptable)
-                  for i in range(n)]
+        picked = [pick_margin([general[k * n + i] for k in range(len(margins))],
+                              lambda t, c, box=box: self._acceptable(t, c, box))
+                  for i, box in enumerate(boxes)]
         chosen = [k * n + i for i, k in enumerate(picked) if k is not None]
         final = iter(self.ocr.reread([crops[j] for j in chosen], [general[j] for j in chosen]))
         return [self._accept(box, next(final)) if k is not None else None for box, k in zip(boxes, picked)]
@@ -134,12 +136,25 @@ class AnprReader:
         reads = self.ocr.read(margin_crops(image, boxes, (margin,)))
         return [self._accept(box, read) for box, read in zip(boxes, reads)]
 
-    def _acceptable(self, text: str, conf: float) -> bool:
-        return conf >= self.config.min_confidence and (is_valid(text) or not self.config.valid_only)
+    def _acceptable(self, text: str, conf: float, box: tuple[int, int, int, int] | None = None) -> bool:
+        if conf < self.config.min_confidence:
+            return False
+        if not self.config.valid_only:
+            return True
+        return is_valid(text) and (box is None or fits_box(text, box))
 
     def _accept(self, box: tuple[int, int, int, int], read: tuple[str, float]) -> PlateRead | None:
         text, conf = read
-        return PlateRead(text, round(conf, 3), box) if self._acceptable(text, conf) else None
+        return PlateRead(text, round(conf, 3), box) if self._acceptable(text, conf, box) else None
+
+
+def fits_box(text: str, box: tuple[int, int, int, int]) -> bool:
+    """Whether a plate of this format can fill a box of this shape: a two-row Vietnamese
+    format (series with a digit, ``plates.is_two_row``) cannot come from a box shaped like
+    a one-row plate (``deslant.MIN_ASPECT``). A one-row car plate read that way has taken
+    its printed border for one more character (``30A88888`` -> ``30A888881``)."""
+    x1, y1, x2, y2 = box
+    return not (is_two_row(text) and x2 - x1 >= MIN_ASPECT * (y2 - y1))
 
 
 def margin_crops(image: np.ndarray, boxes: list[tuple[int, int, int, int]],

@@ -4,7 +4,8 @@ Pure functions, no I/O. The normalised plate is what the contract calls the plat
 upper case with spaces, ``-``, ``.``, ``·`` and the two-line separator removed.
 
 * Vietnamese one-line ``29C-123.45`` -> ``29C12345``; two-line ``29-C1 / 123.45`` -> ``29C112345``.
-* Chinese ``桂A·12345`` -> ``桂A12345``; trailer ``桂A·1234挂`` -> ``桂A1234挂``.
+* Chinese ``桂A·12345`` -> ``桂A12345``; trailer ``桂A·1234挂`` -> ``桂A1234挂``; new energy
+  ``粤B·D12345`` -> ``粤BD12345``.
 """
 
 from __future__ import annotations
@@ -23,9 +24,14 @@ CN_SUFFIXES = "挂学警港澳"
 _CN_ALNUM = "A-HJ-NP-Z0-9"  # Chinese plates never use I or O
 
 _VN_RE = re.compile(r"^(?P<prov>\d{2})(?P<series>[A-Z]{1,2}\d??)(?P<num>\d{4,5})$")
+#: New-energy plates (green) carry six characters after the city letter: ``D`` (electric) or
+#: ``F`` (hybrid) then five (small cars, ``粤B·D12345``), or five digits then ``D``/``F``
+#: (large vehicles, ``粤B·12345D``). Any other six-character serial is a misread, most often
+#: the plate's border read as a last ``1``.
+_CN_NEV = rf"[DF][{_CN_ALNUM}]{{5}}|[0-9]{{5}}[DF]"
 _CN_RE = re.compile(
     rf"^(?P<prov>[{CN_PROVINCES}])(?P<city>[A-HJ-NP-Z])"
-    rf"(?P<num>[{_CN_ALNUM}]{{5,6}}|[{_CN_ALNUM}]{{4}}[{CN_SUFFIXES}])$"
+    rf"(?P<num>[{_CN_ALNUM}]{{5}}|{_CN_NEV}|[{_CN_ALNUM}]{{4}}[{CN_SUFFIXES}])$"
 )
 _STRIP = str.maketrans("", "", " \t\r\n-.·•/_|:")
 
@@ -68,6 +74,13 @@ def is_trailer(plate: str) -> bool:
     return plate.endswith("挂") and country_of(plate) == "CN"
 
 
+def is_two_row(plate: str) -> bool:
+    """True for a Vietnamese plate printed only on two rows: its series carries a digit
+    (motorbikes, ``59-T1 744.43``); one-row plates have letters only (``29C-123.45``)."""
+    m = _VN_RE.match(plate)
+    return bool(m) and m["series"][-1].isdigit()
+
+
 def display(plate: str) -> str:
     """How the plate is printed: ``29C-123.45``, ``29-C1 123.45``, ``桂A·12345``.
 
@@ -77,10 +90,9 @@ def display(plate: str) -> str:
     if m:
         num = m["num"]
         tail = f"{num[:3]}.{num[3:]}" if len(num) == 5 else num
-        series = m["series"]
-        if series[-1].isdigit():  # two-line plate: series with a digit (C1, LD?) on top
-            return f"{m['prov']}-{series} {tail}"
-        return f"{m['prov']}{series}-{tail}"
+        if is_two_row(plate):
+            return f"{m['prov']}-{m['series']} {tail}"
+        return f"{m['prov']}{m['series']}-{tail}"
     m = _CN_RE.match(plate)
     if m:
         return f"{m['prov']}{m['city']}·{m['num']}"

@@ -1,4 +1,4 @@
-"""The evaluation's peer cache: rendered sets are keyed by their labels and pixels."""
+"""The evaluation script: its peer cache (rendered sets are keyed by their labels and pixels) and tables."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from scripts.anpr.eval_sets import CropSet
-from scripts.eval_anpr import CachedPeer
+from scripts.eval_anpr import CachedPeer, sweep_table
 
 
 def _set(name: str, fill: int) -> CropSet:
@@ -44,3 +44,14 @@ def test_a_missing_peer_is_a_clear_exit_not_a_traceback(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "rapidocr_onnxruntime", None)  # import fails
     with pytest.raises(SystemExit, match="pip install rapidocr-onnxruntime.*--no-peer"):
         CachedPeer(tmp_path / "peer.json").engine  # loaded only for a set not in the cache
+
+
+def test_the_scale_sweep_table_puts_the_reader_width_among_the_others():
+    def scores(read: int) -> dict:
+        return {"n": 16, "scenes_read": read / 16, "false_per_frame": 0.25}
+
+    table = sweep_table({"576": {"real-scenes-cn": scores(9)}, "448": {"real-scenes-cn": scores(10)}},
+                        {"real-scenes-cn": scores(11)})
+    assert table.splitlines()[0] == "| scenes read at detector width | 448 px | 512 px | 576 px |"
+    assert table.splitlines()[2] == ("| real-scenes-cn (16) | 10 (0.25 false/frame) | 11 (0.25 false/frame) | "
+                                     "9 (0.25 false/frame) |")

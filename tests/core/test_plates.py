@@ -18,10 +18,19 @@ def test_formats_and_countries():
     assert plates.country_of("59T174443") == "VN"  # two-line motorbike plate
     assert plates.country_of("51LD12345") == "VN"
     assert plates.country_of("桂A12345") == "CN"
-    assert plates.country_of("云AD12345") == "CN"  # new-energy, 6 after the city letter
+    assert plates.country_of("云AD12345") == "CN"  # new energy (small): D or F, then 5
+    assert plates.country_of("粤BF1A234") == "CN"
+    assert plates.country_of("粤B12345D") == "CN"  # new energy (large): 5 digits, then D or F
     assert plates.country_of("桂A1234挂") == "CN" and plates.is_trailer("桂A1234挂")
-    for bad in ("", "ABC", "29C123", "桂I12345", "桂A12O45", "X9C12345", "29C1234567"):
+    for bad in ("", "ABC", "29C123", "桂I12345", "桂A12O45", "X9C12345", "29C1234567",
+                "皖A6H2681", "云A123456", "粤B1234AD"):  # six after the city letter: new energy only
         assert plates.country_of(bad) is None, bad
+
+
+def test_two_row_formats():
+    assert plates.is_two_row("59T174443") and plates.is_two_row("29C112345")
+    assert not plates.is_two_row("29C12345") and not plates.is_two_row("51LD12345")
+    assert not plates.is_two_row("桂A12345") and not plates.is_two_row("??")
 
 
 def test_display():
