@@ -81,6 +81,23 @@ def is_two_row(plate: str) -> bool:
     return bool(m) and m["series"][-1].isdigit()
 
 
+#: One character of each kind the formats tell apart: a digit, a letter, the new-energy ``D``,
+#: a letter Chinese plates never use, a suffix (``tests/core/test_plates.py`` checks that
+#: these stand for every character).
+_KIND_SAMPLES = "0ADI挂"
+
+
+def continuations(plate: str, most: int = 2) -> list[str]:
+    """``plate`` with 1 to ``most`` characters added, one per kind of character in each place:
+    a longer valid plate starts with ``plate`` exactly when one of these is valid (and fits
+    any test that tells the kinds apart, not the characters)."""
+    out, frontier = [], [plate]
+    for _ in range(most):
+        frontier = [p + c for p in frontier for c in _KIND_SAMPLES]
+        out += frontier
+    return out
+
+
 def display(plate: str) -> str:
     """How the plate is printed: ``29C-123.45``, ``29-C1 123.45``, ``桂A·12345``.
 

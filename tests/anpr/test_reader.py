@@ -10,12 +10,13 @@ import pytest
 
 from gated.anpr.detector import Detection
 from gated.anpr.models import AnprError, models_dir
-from gated.anpr.reader import AnprReader, check_image, fits_box, pick_margin, trimmed_copies, vote_reads, whole_index
+from gated.anpr.routed import RoutedOCR
+from gated.anpr.reader import AnprReader, check_image, expand, fits_box, pick_margin, trimmed_copies, vote_reads, whole_index
 from gated.core.plates import is_valid
 from gated.devices.interfaces import PlateRead, PlateReader
 from scripts.anpr import plate_render, plate_text
 from tests.anpr.conftest import needs_fonts
-from tests.anpr.helpers import lane_frame
+from tests.anpr.helpers import FakeOCR, lane_frame
 
 
 @pytest.fixture(scope="module")
@@ -82,6 +83,38 @@ def test_a_two_row_format_is_not_read_from_a_one_row_box(reader):
     acceptable = lambda t, c: reader._acceptable(t, c, wide)  # noqa: E731
     assert pick_margin([("30A88888", 0.9), ("30A888881", 0.9)], acceptable) == 0
     assert pick_margin([("30A88888", 0.9), ("30A888881", 0.9)], _acceptable) == 1
+
+
+def test_a_settled_read_is_not_read_again_at_the_looser_margin(reader):
+    one_row, two_row = (0, 0, 260, 60), (0, 0, 140, 100)
+    assert reader._settled(("29C12345", 0.9), one_row)  # 29C12345X fits no one-row format
+    assert not reader._settled(("29C12345", 0.9), two_row)  # 29C123456 = 29-C1 234.56
+    assert not reader._settled(("29C1234", 0.9), one_row)  # 29C12345 extends it
+    assert reader._settled(("皖A0K78E", 0.9), one_row) and not reader._settled(("皖A12345", 0.9), one_row)  # 皖A12345D
+    assert not reader._settled(("29C12345", 0.1), one_row) and not reader._settled(("ABC", 0.9), one_row)
+
+
+def _marked_frame() -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """A black grey frame, one box; the top-left pixel of its 3% crop is 1, of its 12% crop 2
+    (FakeOCR reads a crop by that pixel)."""
+    image, box = np.zeros((300, 400), np.uint8), (100, 100, 300, 160)
+    for margin, mark in ((0.03, 1), (0.12, 2)):
+        x1, y1, _, _ = expand(box, margin, 400, 300)
+        image[y1, x1] = mark
+    return image, box
+
+
+@pytest.mark.parametrize(("tight", "loose", "reads", "kept"), [
+    ("29C12345", "29C123451", [[1]], "29C12345"),  # settled: one read
+    ("29C1234", "29C12345", [[1], [2]], "29C12345"),  # a longer plate may start with it: read wider
+    ("ABC", "29C12345", [[1], [2]], "29C12345"),  # no plate at 3%
+])
+def test_the_looser_margin_is_read_only_for_unsettled_boxes(reader, monkeypatch, tight, loose, reads, kept):
+    image, box = _marked_frame()
+    general = FakeOCR({1: tight, 2: loose})
+    monkeypatch.setattr(reader, "ocr", RoutedOCR(general, None))
+    assert [r.text for r in reader._first_pass(image, [box]) if r] == [kept]
+    assert [crops for crops, _ in general.calls] == reads
 
 
 @needs_fonts

@@ -33,6 +33,23 @@ def test_two_row_formats():
     assert not plates.is_two_row("桂A12345") and not plates.is_two_row("??")
 
 
+ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ" + plates.CN_SUFFIXES
+
+
+@given(st.sampled_from(["29C1234", "29C12345", "59T17444", "59T174443", "51LD1234", "桂A12345", "桂AD1234",
+                        "桂A1234", "桂AB123", "粤BD12345", "29C123", "X"]))
+def test_continuations_stand_for_every_character(prefix):
+    """A valid plate longer by one or two characters starts with ``prefix`` exactly when one of
+    its ``continuations`` is valid, for every character of the alphabet in those places."""
+    by_sample = {len(t) - len(prefix) for t in plates.continuations(prefix) if plates.is_valid(t)}
+    every = {n for n in (1, 2) for tail in _tails(n) if plates.is_valid(prefix + tail)}
+    assert by_sample == every
+
+
+def _tails(n: int) -> list[str]:
+    return list(ALPHABET) if n == 1 else [a + b for a in ALPHABET for b in ALPHABET]
+
+
 def test_display():
     assert plates.display("29C12345") == "29C-123.45"
     assert plates.display("29C112345") == "29-C1 123.45"
