@@ -57,7 +57,7 @@ class Usage:
     rss_max_mb: float  # largest VmRSS sampled in the window
     hwm_mb: float  # VmHWM at the end: peak since start, start-up included
     servers_cpu_pct: float  # the two RTSP servers together
-    fps: dict[str, float] = field(default_factory=dict)  # per camera, as the daemon counts
+    fps: dict[str, float] = field(default_factory=dict)  # per camera: frames the daemon grabbed / seconds
 
 
 def cpu_ticks(pid: int) -> int:
@@ -126,8 +126,18 @@ def measure_ready(tmp: Path) -> float:
 
 
 def camera_fps(gated: Gated) -> dict[str, float]:
+    """Per camera, the daemon's frame rate over its last 2 s."""
+    return {name: d.get("fps") or 0.0 for name, d in cameras(gated).items()}
+
+
+def camera_frames(gated: Gated) -> dict[str, int]:
+    """Per camera, the frames the daemon has grabbed since it started."""
+    return {name: d.get("frames") or 0 for name, d in cameras(gated).items()}
+
+
+def cameras(gated: Gated) -> dict[str, dict]:
     devices = gated.client().call("status")["devices"]
-    return {d["name"]: d.get("fps") or 0.0 for d in devices if d.get("kind") == "camera"}
+    return {d["name"]: d for d in devices if d.get("kind") == "camera"}
 
 
 def wait_frames(gated: Gated, timeout: float = 30.0) -> None:
@@ -181,8 +191,10 @@ def run(seconds: float, frames: int = 25) -> tuple[float, Usage]:
         wait_frames(gated)
         time.sleep(2.0)  # past the first reads and model warm-up
         assert gated.proc is not None and front.proc is not None and rear.proc is not None
+        before = camera_frames(gated)
         usage = sample_window(gated.proc.pid, [front.proc.pid, rear.proc.pid], seconds)
-        usage.fps = camera_fps(gated)
+        after = camera_frames(gated)  # frames over the whole window, not the last 2 s's rate
+        usage.fps = {name: round((after[name] - before.get(name, 0)) / usage.seconds, 1) for name in after}
         return ready_s, usage
 
 

@@ -64,7 +64,8 @@ class Devices:
         for name, cam in self.cameras.items():
             h, m = cam.health, cam.metrics()
             rows.append({"name": name, "kind": "camera", "ok": h.ok, "detail": h.reason,
-                         "since": None, "faults": m.reconnects, "fps": round(m.fps, 1)})
+                         "since": None, "faults": m.reconnects, "fps": round(m.fps, 1),
+                         "frames": m.frames})
         return rows
 
     def figures(self) -> dict[str, dict[str, float]]:

@@ -62,7 +62,7 @@ def test_plate_read_from_rtsp_decides_with_images(camera_lane):
     assert [k for k, _ in rows] == ["plate", "scene"] and all(b > 1000 for _, b in rows)
     status = g.client().call("status")
     front = [d for d in status["devices"] if d["name"] == "front"][0]
-    assert front["ok"] and front["fps"] > 5
+    assert front["ok"] and front["fps"] > 5 and front["frames"] > 0
 
 
 def test_camera_lost_and_back(camera_lane):
