@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -67,11 +68,11 @@ def session(path: Path, optimise: bool = True):
     return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
 
 
-def load_onnx(path: Path) -> float:
-    """Seconds to load ``path`` into an onnxruntime CPU session."""
+def load_onnx(path: Path):
+    """(seconds to load ``path`` into an onnxruntime CPU session, the session)."""
     t0 = time.monotonic()
-    session(path)
-    return time.monotonic() - t0
+    sess = session(path)
+    return time.monotonic() - t0, sess
 
 
 def probe_input(sess) -> dict[str, np.ndarray]:
@@ -87,11 +88,11 @@ def probe_input(sess) -> dict[str, np.ndarray]:
     return feed
 
 
-def compute_gap(path: Path) -> float:
-    """Largest relative difference between the optimised and the reference run of ``path`` on
-    ``probe_input``; outputs with no positive value are log-probabilities, compared as
-    probabilities."""
-    fused, reference = session(path), session(path, optimise=False)
+def compute_gap(path: Path, fused=None) -> float:
+    """Largest relative difference between the optimised run of ``path`` (``fused``, the session
+    the load step built, or a new one) and the reference run on ``probe_input``; outputs with no
+    positive value are log-probabilities, compared as probabilities."""
+    fused, reference = fused or session(path), session(path, optimise=False)
     feed = probe_input(fused)
     gap = 0.0
     for a, b in zip(fused.run(None, feed), reference.run(None, feed)):
@@ -102,18 +103,18 @@ def compute_gap(path: Path) -> float:
     return gap
 
 
-def measured(path: Path, step: str, verb: str, measure) -> tuple[float, Result | None]:
-    """``measure(path)``, or the failed step saying the model does not ``verb`` (onnxruntime
-    raises its own exception types)."""
+def measured(path: Path, step: str, verb: str, measure) -> tuple[Any, Result | None]:
+    """(``measure(path)``, None), or (None, the failed step saying the model does not ``verb``;
+    onnxruntime raises its own exception types)."""
     try:
         return measure(path), None
     except Exception as exc:  # noqa: BLE001
-        return 0.0, failed(C, path.name, step, f"the model does not {verb}: {REINSTALL}", "error",
+        return None, failed(C, path.name, step, f"the model does not {verb}: {REINSTALL}", "error",
                            detail=f"{type(exc).__name__}: {exc}"[:300])
 
 
-def compute_result(path: Path) -> Result:
-    gap, error = measured(path, "compute", "run", compute_gap)
+def compute_result(path: Path, fused=None) -> Result:
+    gap, error = measured(path, "compute", "run", lambda p: compute_gap(p, fused))
     return error or judge_compute(path.name, gap)
 
 
@@ -127,15 +128,17 @@ def judge_compute(name: str, gap: float) -> Result:
     return passed(C, name, "compute", f"{gap:.1e}", gap, "rel", "optimised = reference run")
 
 
-def load_result(path: Path) -> Result:
-    seconds, error = measured(path, "load", "load", load_onnx)
+def load_result(path: Path) -> tuple[Result, Any]:
+    """The load step's result, and the session it built (None when it failed)."""
+    loaded, error = measured(path, "load", "load", load_onnx)
     if error:
-        return error
+        return error, None
+    seconds, sess = loaded
     figure = f"{seconds:.2f} s"
     if seconds > SLOW_LOAD_S:
         return warned(C, path.name, "load", "slow to load: is the CPU overloaded or the disk "
-                      "failing?", figure, seconds, "s")
-    return passed(C, path.name, "load", figure, seconds, "s")
+                      "failing?", figure, seconds, "s"), sess
+    return passed(C, path.name, "load", figure, seconds, "s"), sess
 
 
 async def run(ctx: Context, emit: Emit) -> None:
@@ -167,7 +170,7 @@ async def run(ctx: Context, emit: Emit) -> None:
 
 
 async def load_and_compute(path: Path, emit: Emit) -> None:
-    loaded = await asyncio.to_thread(load_result, path)
+    loaded, sess = await asyncio.to_thread(load_result, path)
     await emit(loaded)
     if loaded.status != "fail":
-        await emit(await asyncio.to_thread(compute_result, path))
+        await emit(await asyncio.to_thread(compute_result, path, sess))

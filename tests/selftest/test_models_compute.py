@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import numpy as np
 import pytest
 
@@ -29,3 +31,22 @@ def test_a_model_that_does_not_run_fails_with_a_reason(tmp_path):
     result = models.compute_result(bad)
     assert (result.status, result.figure) == ("fail", "error") and "does not run" in result.remedy
     assert result.detail
+
+
+def test_the_compute_step_reuses_the_session_the_load_step_built(monkeypatch):
+    built = []
+    real = models.session
+
+    def counting(path, optimise=True):
+        built.append(optimise)
+        return real(path, optimise)
+
+    monkeypatch.setattr(models, "session", counting)
+    results = []
+
+    async def emit(result):
+        results.append((result.step, result.status))
+
+    asyncio.run(models.load_and_compute(models_dir() / "plate_province.onnx", emit))
+    assert results == [("load", "pass"), ("compute", "pass")]
+    assert built == [True, False]  # one optimised session (load), one reference (compute)
