@@ -195,6 +195,8 @@ def table(report: dict[str, dict]) -> str:
     rows = ["| set | n | gated exact | gated char | gated exact, 6-copy vote | peer exact | peer char |",
             "|---|---|---|---|---|---|---|"]
     for name, r in report.items():
+        if "gated" not in r:  # the scale sweep has its own table
+            continue
         g, p, v = r["gated"], r.get("peer", {}), r.get("gated_vote", {})
         if "exact" in g:
             rows.append(f"| {name} | {g['n']} | {g['exact']:.1%} | {g['char']:.1%} | "
@@ -212,7 +214,7 @@ def table(report: dict[str, dict]) -> str:
     rows += ["", ("| scenes | n | gated all read | gated plates read | gated false/frame | det recall | "
              "peer all read | peer false/frame |"), "|---|---|---|---|---|---|---|---|"]
     for name, r in report.items():
-        g, p = r["gated"], r.get("peer", {})
+        g, p = r.get("gated", {}), r.get("peer", {})
         if "scenes_read" in g:
             rec = g.get("detection", {}).get("recall")
             rows.append(f"| {name} | {g['n']} | {g['scenes_read']:.1%} | {g['plates_read']:.1%} | "

@@ -30,15 +30,16 @@ _NEG = -1e9
 MAX_DROP = 4.0
 
 
-def _templates() -> list[list[str]]:
-    """Allowed characters per position, one list per plate shape."""
+def _templates() -> list[tuple[list[str], bool]]:
+    """Allowed characters per position, one list per plate shape, and whether the shape is
+    printed on two rows only (a Vietnamese series ending in a digit, ``plates.is_two_row``)."""
     out = []
     for series in ([_LETTERS], [_LETTERS, _LETTERS], [_LETTERS, _DIGITS], [_LETTERS, _LETTERS, _DIGITS]):
         for n in (4, 5):
-            out.append([_DIGITS, _DIGITS, *series] + [_DIGITS] * n)
+            out.append(([_DIGITS, _DIGITS, *series] + [_DIGITS] * n, series[-1] == _DIGITS))
     head = [CN_PROVINCES, _CN_LETTERS]
     nev = [["DF"] + [_CN_ALNUM] * 5, [_DIGITS] * 5 + ["DF"]]  # new energy, as gated.core.plates
-    out += [head + [_CN_ALNUM] * 5, *(head + tail for tail in nev), head + [_CN_ALNUM] * 4 + ["挂"]]
+    out += [(head + tail, False) for tail in ([_CN_ALNUM] * 5, *nev, [_CN_ALNUM] * 4 + ["挂"])]
     return out
 
 
@@ -60,19 +61,23 @@ class Decoder:
     """Viterbi over every template for one alphabet (``blank`` = the CTC blank index)."""
 
     def __init__(self, alphabet: str, blank: int, max_slots: int = 10) -> None:
-        tpls = [t for t in TEMPLATES if len(t) <= max_slots and all(set(s) <= set(alphabet) for s in t)]
-        if not tpls:
+        usable = [(t, two) for t, two in TEMPLATES if len(t) <= max_slots and all(set(s) <= set(alphabet) for s in t)]
+        if not usable:
             raise ValueError(f"the OCR alphabet {alphabet!r} spells no plate template")
+        tpls = [t for t, _ in usable]
         self.alphabet, self.blank = alphabet, blank
         self.lengths = np.array([len(t) for t in tpls])
+        self.two_row = np.array([two for _, two in usable])
         self.mask = np.full((len(tpls), max(self.lengths), len(alphabet)), _NEG, np.float32)
         for i, tpl in enumerate(tpls):
             for j, allowed in enumerate(tpl):
                 self.mask[i, j, [alphabet.index(c) for c in allowed]] = 0.0
 
-    def decode(self, log_probs: np.ndarray, max_drop: float = MAX_DROP) -> ConstrainedRead | None:
+    def decode(self, log_probs: np.ndarray, max_drop: float = MAX_DROP, one_row: bool = False
+               ) -> ConstrainedRead | None:
         """Best valid plate for one crop's (T, len(alphabet)) column log-probabilities, or
         None when there is none within ``max_drop`` (natural log) of the greedy path.
+        ``one_row``: the crop shows a one-row plate, so no two-row Vietnamese shape.
 
         Characters never above exp(-max_drop) in any column cannot be on such a path, so
         they are dropped before the search (typically 60 of the 70)."""
@@ -86,6 +91,8 @@ class Decoder:
         end_emit = emits[-1][rows, last].max(-1)
         end_blank = blanks[-1][rows, self.lengths]
         scores = np.maximum(end_emit, end_blank)
+        if one_row:
+            scores = np.where(self.two_row, _NEG, scores)
         tpl = int(scores.argmax())
         drop = float(scores[tpl]) - float(lp.max(-1).sum())
         if drop < -max_drop:

@@ -18,12 +18,14 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from gated.core.plates import one_row_shaped
+
 #: Shears tried (x shift per unit of y, on the crop resized to the OCR's 2:1 input).
 SLANTS = np.linspace(-0.45, 0.45, 19)
 _SIZE = (128, 64)  # width, height: the OCR's input, so a slant means the same for every crop
-#: Only crops shaped like a one-row plate (440 x 140 mm, 3.1:1) are straightened; two-row
-#: plates (440 x 220 mm, 2:1) read worse straightened (rendered two-row sets and scenes).
-MIN_ASPECT = 2.6
+#: Only crops shaped like a one-row plate (440 x 140 mm, 3.1:1; ``plates.one_row_shaped``) are
+#: straightened; two-row plates (440 x 220 mm, 2:1) read worse straightened (rendered two-row
+#: sets and scenes).
 _EDGE = 8  # rows left out at the top and bottom (the plate's frame and what lies beyond it)
 
 
@@ -49,7 +51,7 @@ def estimate(image: np.ndarray) -> float:
 def straighten(image: np.ndarray) -> np.ndarray:
     """``image`` with its estimated slant removed (the same array when there is none)."""
     h, w = image.shape[:2]
-    if h < 4 or w < MIN_ASPECT * h:
+    if h < 4 or not one_row_shaped(w, h):
         return image
     s = estimate(image)
     return image if s == 0 else shear(image, s)

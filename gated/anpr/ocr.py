@@ -16,7 +16,7 @@ import onnxruntime as ort
 from fast_plate_ocr import LicensePlateRecognizer
 from fast_plate_ocr.core.process import preprocess_image, resize_image
 
-from gated.core.plates import CN_PROVINCES, is_valid, normalise
+from gated.core.plates import CN_PROVINCES, fits_shape, is_valid, normalise, one_row_shaped
 
 from .constrained import Decoder
 from .repair import repair
@@ -24,6 +24,11 @@ from .repair import repair
 #: Greedy reads this long are worth a constrained search; shorter or longer ones are
 #: rarely a plate (a sign, a sticker) and the search costs ~7 ms.
 SEARCH_LENGTHS = range(6, 12)
+
+
+def fits(text: str, crop: np.ndarray) -> bool:
+    """A valid plate that a crop of this shape can show (``plates.fits_shape``)."""
+    return is_valid(text) and fits_shape(text, crop.shape[1], crop.shape[0])
 
 
 def grey_crops(crops: list[np.ndarray]) -> list[np.ndarray]:
@@ -67,8 +72,10 @@ class PlateOCR:
     def read(self, crops: list[np.ndarray], search: bool = False) -> list[tuple[str, float]]:
         """(normalised, format-repaired text, confidence) per BGR or grey crop.
 
-        Confidence = the weakest character's probability. ``search``: an invalid read of
-        6-11 characters gets the format-constrained search (~7 ms each)."""
+        Confidence = the weakest character's probability. ``search``: a read of 6-11
+        characters that is no valid plate, or one the crop's shape cannot show (``fits``), gets
+        the format-constrained search (~7 ms each; on a one-row-shaped crop without the
+        two-row Vietnamese shapes)."""
         return self.read_with_provinces(crops, search)[0]
 
     def read_with_provinces(self, crops: list[np.ndarray], search: bool = False
@@ -87,7 +94,7 @@ class PlateOCR:
             text = repair(normalise(p.plate))
             probs = np.asarray(p.char_probs).reshape(-1)[: max(1, len(p.plate))]
             read = (text, float(probs.min()) if text else 0.0)
-            if search and self.decoder and not is_valid(text) and len(text) in SEARCH_LENGTHS:
+            if search and self.decoder and not fits(text, crop) and len(text) in SEARCH_LENGTHS:
                 read = self.search(crop) or read
             out.append(read)
         return out, first
@@ -102,5 +109,5 @@ class PlateOCR:
         x = preprocess_image(resize_image(grey, cfg.img_height, cfg.img_width, cfg.image_color_mode,
                                           cfg.keep_aspect_ratio, cfg.interpolation, cfg.padding_color))
         (log_probs,) = self.recognizer.model.run(["ctc"], {"input": x})
-        found = self.decoder.decode(log_probs[0])
+        found = self.decoder.decode(log_probs[0], one_row=one_row_shaped(grey.shape[1], grey.shape[0]))
         return (found.text, found.confidence) if found else None

@@ -9,10 +9,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from gated.core.plates import continuations, is_two_row, is_valid
+from gated.core.plates import continuations, fits_shape, is_valid
 from gated.devices.interfaces import PlateRead
 
-from .deslant import MIN_ASPECT
 from .detector import Detection, PlateDetector, clip_box
 from .models import DETECTOR_FILE, OCR_CN_FILE, OCR_CONFIG_FILE, OCR_FILE, PROVINCE_FILE, AnprError, models_dir
 from .ocr import PlateOCR
@@ -164,12 +163,9 @@ class AnprReader:
 
 
 def fits_box(text: str, box: tuple[int, int, int, int]) -> bool:
-    """Whether a plate of this format can fill a box of this shape: a two-row Vietnamese
-    format (series with a digit, ``plates.is_two_row``) cannot come from a box shaped like
-    a one-row plate (``deslant.MIN_ASPECT``). A one-row car plate read that way has taken
-    its printed border for one more character (``30A88888`` -> ``30A888881``)."""
+    """``plates.fits_shape`` for a box: no two-row Vietnamese format from a one-row box."""
     x1, y1, x2, y2 = box
-    return not (is_two_row(text) and x2 - x1 >= MIN_ASPECT * (y2 - y1))
+    return fits_shape(text, x2 - x1, y2 - y1)
 
 
 def margin_crops(image: np.ndarray, boxes: list[tuple[int, int, int, int]],

@@ -81,6 +81,23 @@ def is_two_row(plate: str) -> bool:
     return bool(m) and m["series"][-1].isdigit()
 
 
+#: An image of a plate at least this many times wider than high shows a one-row plate
+#: (one-row plates are 3.1:1 to 4.7:1, two-row ones 1.4:1 to 2:1, tilted ones a little squarer).
+ONE_ROW_ASPECT = 2.6
+
+
+def one_row_shaped(width: float, height: float) -> bool:
+    return width >= ONE_ROW_ASPECT * height
+
+
+def fits_shape(plate: str, width: float, height: float) -> bool:
+    """Whether a plate of this format can fill an image of this shape: a two-row Vietnamese
+    format (``is_two_row``) cannot come from a one-row-shaped box or crop. A one-row car plate
+    read that way has taken its printed border for one more character (``30A88888`` ->
+    ``30A888881``)."""
+    return not (is_two_row(plate) and one_row_shaped(width, height))
+
+
 #: One character of each kind the formats tell apart: a digit, a letter, the new-energy ``D``,
 #: a letter Chinese plates never use, a suffix (``tests/core/test_plates.py`` checks that
 #: these stand for every character).

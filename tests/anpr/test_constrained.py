@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gated.anpr.constrained import Decoder
+from gated.anpr.ocr import fits
 from gated.core.plates import CN_PROVINCES, is_valid
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ" + CN_PROVINCES + "挂_"
@@ -62,6 +63,17 @@ def test_a_character_lost_to_a_blank_is_recovered():
     assert found.log_ratio < 0
 
 
+def test_a_one_row_crop_gets_no_two_row_vietnamese_plate():
+    """The border of a one-row plate read as a last 1: 51G443131 spells the two-row 51-G4
+    431.31, which a one-row crop cannot show; its one-row reading drops the 1 to a blank."""
+    lp = columns("51G443131")
+    lp[char_columns("51G443131", 8), BLANK] = -1.0  # the 1 from the border, less sure
+    assert DECODER.decode(lp).text == "51G443131"
+    found = DECODER.decode(lp, one_row=True)
+    assert found.text == "51G44313" and found.log_ratio < 0
+    assert DECODER.decode(columns("59T174443"), one_row=True) is None  # a clean two-row read: no one-row plate near it
+
+
 def test_a_repeated_character_needs_a_blank_between_its_two_reads():
     # 桂A1234 is one character short of a plate. Its 3 is a long run with no blank inside:
     # CTC reads that as one 3, so the decoder may not split it into "33" (the cheap way to
@@ -107,3 +119,9 @@ def _score_of_clean_path(lp: np.ndarray, plate: str) -> float:
     clean = columns(plate)
     path = clean.argmax(-1)
     return float(lp[np.arange(T), path].sum())
+
+
+def test_the_ocr_searches_a_read_its_crop_cannot_show():
+    one_row, two_row = np.zeros((110, 470), np.uint8), np.zeros((100, 140), np.uint8)
+    assert not fits("51G443131", one_row) and fits("51G443131", two_row)
+    assert fits("51G44313", one_row) and not fits("51G443", one_row)  # too short: no plate

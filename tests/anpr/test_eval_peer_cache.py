@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from scripts.anpr.eval_sets import CropSet
-from scripts.eval_anpr import CachedPeer, sweep_table
+from scripts.eval_anpr import CachedPeer, sweep_table, table
 
 
 def _set(name: str, fill: int) -> CropSet:
@@ -55,3 +55,12 @@ def test_the_scale_sweep_table_puts_the_reader_width_among_the_others():
     assert table.splitlines()[0] == "| scenes read at detector width | 448 px | 512 px | 576 px |"
     assert table.splitlines()[2] == ("| real-scenes-cn (16) | 10 (0.25 false/frame) | 11 (0.25 false/frame) | "
                                      "9 (0.25 false/frame) |")
+
+
+def test_the_main_table_leaves_the_scale_sweep_to_its_own():
+    scenes = {"n": 16, "scenes_read": 0.5, "plates_read": 0.5, "false_per_frame": 0.25}
+    report = {"real-scenes-cn": {"gated": scenes}, "scale_sweep": {"448": {"real-scenes-cn": scenes}}}
+    rows = table(report).splitlines()
+    assert [r for r in rows if r.startswith("| real-scenes-cn |")] == [
+        "| real-scenes-cn | 16 | 50.0% | 50.0% | 0.25 | - | nan% | nan |"]
+    assert not any("scale_sweep" in r for r in rows)

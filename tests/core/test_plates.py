@@ -50,6 +50,12 @@ def _tails(n: int) -> list[str]:
     return list(ALPHABET) if n == 1 else [a + b for a in ALPHABET for b in ALPHABET]
 
 
+def test_a_two_row_format_does_not_fit_a_one_row_shape():
+    assert plates.one_row_shaped(260, 100) and not plates.one_row_shaped(200, 100)
+    assert not plates.fits_shape("51G443131", 470, 110) and plates.fits_shape("51G443131", 140, 100)
+    assert plates.fits_shape("51G44313", 470, 110) and plates.fits_shape("桂A12345", 470, 110)
+
+
 def test_display():
     assert plates.display("29C12345") == "29C-123.45"
     assert plates.display("29C112345") == "29-C1 123.45"
