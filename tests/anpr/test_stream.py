@@ -115,7 +115,8 @@ def test_killed_server_reconnects_after_restart(camera, server):
     wait_for(lambda: cam.metrics().reconnects >= 2, 10, "two failed reconnects")
     assert not cam.health.ok
     server.start()
-    wait_for(lambda: cam.health.ok, 20, "recovery after the restart")
+    # health turns ok just before the grabber thread calls on_recovered: wait for both
+    wait_for(lambda: cam.health.ok and bool(ev.recovered), 20, "recovery after the restart")
     assert len(ev.recovered) == 1, ev.recovered
     before = cam.latest().index
     wait_for(lambda: cam.latest().index > before + 5, 5, "new frames after the restart")
