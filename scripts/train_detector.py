@@ -19,9 +19,9 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from scripts.anpr import checkpoint, onnx_import
+from scripts.anpr import checkpoint, det_prune, onnx_import
 from scripts.anpr.training import Progress, set_mode, trainable
-from scripts.anpr.det_model import STRIDE, DetExportWrapper, PlateDet
+from scripts.anpr.det_model import SLIM_WIDTHS, STRIDE, WIDTHS, DetExportWrapper, PlateDet
 from scripts.anpr.onnx_export import export_detector
 from scripts.anpr.scene_render import H, W, scene
 
@@ -66,14 +66,19 @@ def calibration_scenes(n: int = 16, seed: int = 7_000) -> np.ndarray:
     return np.stack([scene(rng, 0.0)[0] for _ in range(n)])
 
 
-def build_model(last: Path, init_onnx: Path | None) -> PlateDet:
+def build_model(last: Path, init_onnx: Path | None, slim: bool = False) -> tuple[PlateDet, PlateDet | None]:
     """A new detector, or the shipped one imported back (``onnx_import``) when ``init_onnx``
-    is given and there is no checkpoint to resume (a resume loads ``last`` over it)."""
-    if init_onnx is None or last.exists():
-        return PlateDet()
+    is given and there is no checkpoint to resume (a resume loads ``last`` over it). ``slim``:
+    the imported detector becomes the teacher of a slim one cut out of it (``det_prune``),
+    which is returned first."""
+    if init_onnx is None or (last.exists() and not slim):
+        return PlateDet(SLIM_WIDTHS if slim else WIDTHS), None
     calibration = calibration_scenes()
     print(f"initialised from {init_onnx} (BN statistics of {len(calibration)} scenes)", flush=True)
-    return onnx_import.det_from_onnx(init_onnx, calibration).train()
+    imported = onnx_import.det_from_onnx(init_onnx, calibration)
+    if slim:
+        return det_prune.prune(imported, SLIM_WIDTHS).train(), imported.eval().requires_grad_(False)
+    return imported.train(), None
 
 
 def focal_loss(logits: torch.Tensor, gt: torch.Tensor) -> torch.Tensor:
@@ -84,14 +89,29 @@ def focal_loss(logits: torch.Tensor, gt: torch.Tensor) -> torch.Tensor:
     return (pos_loss.sum() + neg_loss.sum()) / pos.sum().clamp(min=1)
 
 
-def step_loss(model: PlateDet, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+def step_loss(model: PlateDet, batch: tuple[torch.Tensor, ...], teacher: PlateDet | None = None) -> torch.Tensor:
+    """Focal loss on the heatmap and L1 on the boxes; with a ``teacher``, plus how far the
+    model's heatmap and boxes are from the teacher's on the same scenes (distillation)."""
     img, heat, reg, mask = batch
     x = img.permute(0, 3, 1, 2).float() / 255.0
     h_logit, box = model(x)
     m = mask.unsqueeze(1)
-    off = torch.cat([box[:, :2].sigmoid(), box[:, 2:]], 1)
-    reg_loss = (F.l1_loss(off, reg, reduction="none") * m).sum() / m.sum().clamp(min=1)
-    return focal_loss(h_logit[:, 0], heat) + reg_loss
+    reg_loss = (F.l1_loss(_decoded(box), reg, reduction="none") * m).sum() / m.sum().clamp(min=1)
+    loss = focal_loss(h_logit[:, 0], heat) + reg_loss
+    if teacher is not None:
+        with torch.no_grad():
+            t_logit, t_box = teacher(x)
+        t_heat = t_logit.sigmoid()
+        n = mask.sum().clamp(min=1)
+        loss = loss + F.binary_cross_entropy_with_logits(h_logit, t_heat, reduction="sum") / n
+        sure = (t_heat > 0.3).float()
+        loss = loss + (F.l1_loss(_decoded(box), _decoded(t_box), reduction="none") * sure).sum() / sure.sum().clamp(min=1)
+    return loss
+
+
+def _decoded(box: torch.Tensor) -> torch.Tensor:
+    """Box outputs as the decoder reads them: centre offsets through a sigmoid, log sizes as they are."""
+    return torch.cat([box[:, :2].sigmoid(), box[:, 2:]], 1)
 
 
 def parse_args() -> argparse.Namespace:
@@ -108,6 +128,9 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--init-onnx", type=Path, default=None,
                     help="warm start from an exported detector (models/plate_det.onnx) "
                          "when --ckpt holds no checkpoint yet")
+    ap.add_argument("--slim", action="store_true",
+                    help="train a slim detector (det_model.SLIM_WIDTHS) cut out of --init-onnx, "
+                         "distilled from it")
     ap.add_argument("--freeze-bn", action="store_true",
                     help="keep every BatchNorm's statistics and affine fixed (fine-tuning)")
     return ap.parse_args()
@@ -119,7 +142,7 @@ def main() -> None:
     torch.manual_seed(0)
     args.ckpt.mkdir(parents=True, exist_ok=True)
     last = args.ckpt / "last.pt"
-    model = build_model(last, args.init_onnx)
+    model, teacher = build_model(last, args.init_onnx, args.slim)
     set_mode(model, args.freeze_bn)
     opt = torch.optim.AdamW(trainable(model), lr=args.lr, weight_decay=1e-4)
     step, elapsed = checkpoint.resume(last, model, opt) or (0, 0.0)
@@ -131,7 +154,7 @@ def main() -> None:
     for batch in loader:
         if step >= args.total_steps:
             break
-        loss = step_loss(model, batch)
+        loss = step_loss(model, batch, teacher)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()

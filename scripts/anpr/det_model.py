@@ -19,16 +19,24 @@ def _conv(cin: int, cout: int, stride: int = 1, dilation: int = 1) -> nn.Sequent
                          nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
 
 
+#: Channels of the shipped detector: stem, stride-4, stride-8, stride-16 widths.
+WIDTHS = (16, 24, 48, 64)
+#: A slimmer detector (``prune``): about half the multiply-adds.
+SLIM_WIDTHS = (16, 16, 32, 48)
+
+
 class PlateDet(nn.Module):
-    def __init__(self) -> None:
+    def __init__(self, widths: tuple[int, int, int, int] = WIDTHS) -> None:
         super().__init__()
-        self.s8 = nn.Sequential(_conv(3, 16, 2), _conv(16, 24, 2), _conv(24, 24), _conv(24, 48, 2),
-                                _conv(48, 48))
-        self.s16 = nn.Sequential(_conv(48, 64, 2), _conv(64, 64, dilation=2), _conv(64, 64))
-        self.lateral = nn.Conv2d(64, 48, 1)
-        self.merge = _conv(48, 48)
-        self.heat = nn.Conv2d(48, 1, 1)
-        self.box = nn.Conv2d(48, 4, 1)
+        c0, c4, c8, c16 = widths
+        self.widths = tuple(widths)
+        self.s8 = nn.Sequential(_conv(3, c0, 2), _conv(c0, c4, 2), _conv(c4, c4), _conv(c4, c8, 2),
+                                _conv(c8, c8))
+        self.s16 = nn.Sequential(_conv(c8, c16, 2), _conv(c16, c16, dilation=2), _conv(c16, c16))
+        self.lateral = nn.Conv2d(c16, c8, 1)
+        self.merge = _conv(c8, c8)
+        self.heat = nn.Conv2d(c8, 1, 1)
+        self.box = nn.Conv2d(c8, 4, 1)
         nn.init.constant_(self.heat.bias, -4.0)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
