@@ -123,24 +123,29 @@ def eval_scenes(s: eval_sets.SceneSet, reader: AnprReader | None, peer: Peer | N
     return out
 
 
-def scale_sweep(models: Path | None, widths: list[int]) -> dict[str, dict[str, dict]]:
-    """Per detector input width, the scene scores: a plate's size in the frame varies with the
-    vehicle's distance, and a figure that holds only at the reader's own width is luck."""
+#: The detector input width the reader runs at (the scene table's own column of the sweep).
+READER_WIDTH = ReaderConfig().input_width
+
+
+def scale_sweep(models: Path | None, widths: list[int], scene_sets: list[eval_sets.SceneSet]
+                ) -> dict[str, dict[str, dict]]:
+    """Per detector input width, the scores of ``scene_sets``: a plate's size in the frame varies
+    with the vehicle's distance, and a figure that holds only at the reader's own width is luck."""
     out: dict[str, dict[str, dict]] = {}
     for w in widths:
         reader = AnprReader(models, ReaderConfig(input_width=w))
-        out[str(w)] = {s.name: eval_scenes(s, reader, None)
-                       for s in eval_sets.real_scene_sets() + [eval_sets.rendered_scene_set()]}
+        out[str(w)] = {s.name: eval_scenes(s, reader, None) for s in scene_sets}
         print(f"scenes at {w} px", json.dumps(out[str(w)]), flush=True)
     return out
 
 
-def sweep_table(sweep: dict[str, dict[str, dict]], at_512: dict[str, dict]) -> str:
-    widths = sorted([512, *map(int, sweep)])
+def sweep_table(sweep: dict[str, dict[str, dict]], at_reader: dict[str, dict]) -> str:
+    """The sweep beside the scene scores at ``READER_WIDTH`` (``at_reader``)."""
+    widths = sorted({READER_WIDTH, *map(int, sweep)})
     rows = ["| scenes read at detector width | " + " | ".join(f"{w} px" for w in widths) + " |",
             "|---|" + "---|" * len(widths)]
-    for name, g in at_512.items():
-        cells = [g if w == 512 else sweep[str(w)][name] for w in widths]
+    for name, g in at_reader.items():
+        cells = [g if w == READER_WIDTH else sweep[str(w)][name] for w in widths]
         rows.append(f"| {name} ({g['n']}) | " + " | ".join(
             f"{round(c['scenes_read'] * c['n'])} ({c['false_per_frame']:.2f} false/frame)" for c in cells) + " |")
     return "\n".join(rows)
@@ -178,12 +183,14 @@ def main() -> None:
             report[s.name]["peer"] = peer.result(s, lambda s=s: eval_crops(s, peer.engine.read_crop, None))
         print(s.name, json.dumps(report[s.name]), flush=True)
     if not args.no_scenes:
-        for s in eval_sets.real_scene_sets() + [eval_sets.rendered_scene_set()]:
+        scene_sets = eval_sets.real_scene_sets() + [eval_sets.rendered_scene_set()]
+        for s in scene_sets:
             report[s.name] = {"gated": eval_scenes(s, reader, None)}
             if peer:
                 report[s.name]["peer"] = peer.result(s, lambda s=s: eval_scenes(s, None, peer.engine))
             print(s.name, json.dumps(report[s.name]), flush=True)
-        report["scale_sweep"] = scale_sweep(args.models, [int(w) for w in args.scales.split(",") if w])
+        widths = [int(w) for w in args.scales.split(",") if w and int(w) != READER_WIDTH]
+        report["scale_sweep"] = scale_sweep(args.models, widths, scene_sets)
     print(table(report))
     if report.get("scale_sweep"):
         print(sweep_table(report["scale_sweep"], {n: r["gated"] for n, r in report.items() if "scenes_read" in r.get("gated", {})}))
