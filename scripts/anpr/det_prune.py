@@ -45,7 +45,6 @@ def prune(model: PlateDet, widths: tuple[int, int, int, int]) -> PlateDet:
     _copy_conv(model.lateral, slim.lateral, f16, f8)
     merged = _strongest(model.merge, slim.merge[0].out_channels)
     _copy_block(model.merge, slim.merge, f8, merged)
-    every_out = (torch.arange(1), torch.arange(4))
-    _copy_conv(model.heat, slim.heat, merged, every_out[0])
-    _copy_conv(model.box, slim.box, merged, every_out[1])
+    _copy_conv(model.heat, slim.heat, merged, torch.arange(1))
+    _copy_conv(model.box, slim.box, merged, torch.arange(4))
     return slim
