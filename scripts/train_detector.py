@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import argparse
 import random
+import shutil
 import sys
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from scripts.anpr import checkpoint, det_prune, onnx_import
@@ -131,6 +133,10 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--slim", action="store_true",
                     help="train a slim detector (det_model.SLIM_WIDTHS) cut out of --init-onnx, "
                          "distilled from it")
+    ap.add_argument("--ema", type=float, default=0.0,
+                    help="export an exponential moving average of the weights and BatchNorm "
+                         "statistics, this decay per step (e.g. 0.999; 0 = off): a single step's "
+                         "weights carry step-to-step noise (+-2-4 real scenes between exports)")
     ap.add_argument("--freeze-bn", action="store_true",
                     help="keep every BatchNorm's statistics and affine fixed (fine-tuning)")
     return ap.parse_args()
@@ -145,7 +151,8 @@ def main() -> None:
     model, teacher = build_model(last, args.init_onnx, args.slim)
     set_mode(model, args.freeze_bn)
     opt = torch.optim.AdamW(trainable(model), lr=args.lr, weight_decay=1e-4)
-    step, elapsed = checkpoint.resume(last, model, opt) or (0, 0.0)
+    average = moving_average(model, args.ema)
+    step, elapsed = checkpoint.resume(last, model, opt, average) or (0, 0.0)
     loader = torch.utils.data.DataLoader(Scenes(seed=10_000 + step, qr_share=args.qr_share),
                                          batch_size=args.batch, num_workers=1)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, args.lr, total_steps=args.total_steps + 1,
@@ -159,13 +166,29 @@ def main() -> None:
         loss.backward()
         opt.step()
         sched.step()
+        if average is not None:
+            average.update_parameters(model)
         step += 1
         progress.update(step, loss.item())
         if step % args.save_every == 0 or step == args.total_steps:
-            checkpoint.save(last, model, opt, step, progress.elapsed)
+            checkpoint.save(last, model, opt, step, progress.elapsed, average)
         if step % args.export_every == 0 or step == args.total_steps:
-            export_detector(DetExportWrapper(model), args.ckpt / "det.onnx")
+            export(average.module if average is not None else model, args.ckpt, step)
             set_mode(model, args.freeze_bn)
+
+
+def moving_average(model: PlateDet, decay: float) -> AveragedModel | None:
+    """The exported weights when ``decay`` > 0: an exponential average over the steps, of the
+    BatchNorm statistics too (``use_buffers``)."""
+    if decay <= 0:
+        return None
+    return AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
+
+
+def export(model: PlateDet, ckpt: Path, step: int) -> None:
+    """``det.onnx`` (the latest) and ``det_STEP.onnx`` (kept, to compare the steps afterwards)."""
+    export_detector(DetExportWrapper(model), ckpt / "det.onnx")
+    shutil.copyfile(ckpt / "det.onnx", ckpt / f"det_{step}.onnx")
 
 
 if __name__ == "__main__":

@@ -58,3 +58,26 @@ def test_a_student_equal_to_its_teacher_pays_only_the_label_loss():
         p = logits.sigmoid()
         entropy = -(p * p.log() + (1 - p) * (1 - p).log()).sum() / mask.sum()
     assert torch.allclose(taught - alone, entropy, rtol=1e-3)  # box terms 0, heat term its own entropy
+
+
+def test_the_moving_average_lags_the_weights_and_survives_a_resume(tmp_path):
+    from scripts.anpr import checkpoint
+    from scripts.train_detector import moving_average
+
+    assert moving_average(PlateDet(SLIM_WIDTHS), 0.0) is None
+    model = PlateDet(SLIM_WIDTHS)
+    average = moving_average(model, 0.9)
+    start = model.heat.bias.detach().clone()
+    for _ in range(3):
+        with torch.no_grad():
+            model.heat.bias += 1.0
+        average.update_parameters(model)
+    # the first update copies the weights (start + 1), each later one moves a tenth of the
+    # way to them: 0.9 (start + 1) + 0.1 (start + 2), then 0.9 (start + 1.1) + 0.1 (start + 3)
+    assert torch.allclose(average.module.heat.bias, start + 1.29, atol=1e-4)
+    assert torch.all(average.module.heat.bias < model.heat.bias)
+    opt = torch.optim.AdamW(model.parameters())
+    checkpoint.save(tmp_path / "last.pt", model, opt, 3, 1.0, average)
+    again = moving_average(PlateDet(SLIM_WIDTHS), 0.9)
+    assert checkpoint.resume(tmp_path / "last.pt", PlateDet(SLIM_WIDTHS), opt, again) == (3, 1.0)
+    assert torch.equal(again.module.heat.bias, average.module.heat.bias)
