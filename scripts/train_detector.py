@@ -50,13 +50,13 @@ def targets(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 class Scenes(torch.utils.data.IterableDataset):
-    def __init__(self, seed: int, qr_share: float = 0.0) -> None:
-        self.seed, self.qr_share = seed, qr_share
+    def __init__(self, seed: int, qr_share: float = 0.0, photo: bool = False) -> None:
+        self.seed, self.qr_share, self.photo = seed, qr_share, photo
 
     def __iter__(self):
         rng = random.Random(self.seed)
         while True:
-            img, boxes, _ = scene(rng, self.qr_share)
+            img, boxes, _ = scene(rng, self.qr_share, self.photo)
             heat, reg, mask = targets(boxes)
             yield torch.from_numpy(img), torch.from_numpy(heat), torch.from_numpy(reg), torch.from_numpy(mask)
 
@@ -127,6 +127,8 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--export-every", type=int, default=500)
     ap.add_argument("--qr-share", type=float, default=0.0,
                     help="share of vehicles showing a QR pass in the windscreen (a negative)")
+    ap.add_argument("--photo-scenes", action="store_true",
+                    help="scenes in the photograph-like style (scene_render.scene photo=True)")
     ap.add_argument("--init-onnx", type=Path, default=None,
                     help="warm start from an exported detector (models/plate_det.onnx) "
                          "when --ckpt holds no checkpoint yet")
@@ -153,7 +155,7 @@ def main() -> None:
     opt = torch.optim.AdamW(trainable(model), lr=args.lr, weight_decay=1e-4)
     average = moving_average(model, args.ema)
     step, elapsed = checkpoint.resume(last, model, opt, average) or (0, 0.0)
-    loader = torch.utils.data.DataLoader(Scenes(seed=10_000 + step, qr_share=args.qr_share),
+    loader = torch.utils.data.DataLoader(Scenes(10_000 + step, args.qr_share, args.photo_scenes),
                                          batch_size=args.batch, num_workers=1)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, args.lr, total_steps=args.total_steps + 1,
                                                 pct_start=0.05, last_epoch=step - 1 if step else -1)

@@ -6,6 +6,10 @@ grilles, stripes, headlights. Day, night and IR grey frames. With ``qr_share`` >
 share of the vehicles show a QR pass in their windscreen (a negative: the shipped detector,
 trained without, boxes patches of them; docs/anpr.md); at 0 the random stream is the one
 the shipped detector and the evaluation's rendered scenes were drawn from.
+
+``photo=True`` draws the scene closer to a photograph's statistics (run D4, models/plate_det.md):
+vehicle bodies in the colours of real traffic, shaded; the surroundings desaturated; plates in
+a holder or recess. Off by default, so the default random stream is unchanged.
 """
 
 from __future__ import annotations
@@ -67,18 +71,57 @@ def _clutter(img: np.ndarray, rng: random.Random) -> None:
         _buildings(img, rng)
 
 
+#: Body colours of real traffic, BGR, with their shares (white, black, grey and silver are
+#: about three quarters of cars; then red, blue and muted others).
+CAR_COLOURS = (((232, 232, 232), 0.30), ((28, 28, 30), 0.20), ((150, 150, 155), 0.25),
+               ((35, 35, 165), 0.08), ((140, 75, 30), 0.08), ((100, 125, 135), 0.09))
+
+
+def _car_colour(rng: random.Random) -> tuple[int, ...]:
+    colour = rng.choices([c for c, _ in CAR_COLOURS], weights=[w for _, w in CAR_COLOURS])[0]
+    return tuple(int(np.clip(c + rng.randint(-25, 25), 0, 255)) for c in colour)
+
+
+def _shade(img: np.ndarray, box: tuple[int, int, int, int], rng: random.Random) -> None:
+    """Light falling on a body: brighter at the top, a soft highlight band across it."""
+    h, w = img.shape[:2]
+    x1, y1, x2, y2 = max(0, box[0]), max(0, box[1]), min(w, box[2]), min(h, box[3])
+    if x2 - x1 < 2 or y2 - y1 < 2:
+        return
+    ys = np.linspace(0, 1, y2 - y1, dtype=np.float32)[:, None, None]
+    band = np.exp(-((ys - rng.uniform(0.1, 0.6)) ** 2) / 0.01) * rng.uniform(0, 0.35)
+    gain = rng.uniform(1.0, 1.25) - ys * rng.uniform(0.1, 0.45) + band
+    region = img[y1:y2, x1:x2].astype(np.float32) * gain
+    img[y1:y2, x1:x2] = np.clip(region, 0, 255).astype(np.uint8)
+
+
+def _desaturate(img: np.ndarray, keep: float) -> np.ndarray:
+    grey = cv2.cvtColor(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
+    return cv2.addWeighted(img, keep, grey, 1 - keep, 0)
+
+
+def _holder(img: np.ndarray, rng: random.Random, quad: np.ndarray) -> None:
+    """A plate holder or recess behind the plate: the quad grown 5-20%, dark or chrome."""
+    grown = (quad - quad.mean(0)) * [rng.uniform(1.04, 1.2), rng.uniform(1.08, 1.35)] + quad.mean(0)
+    colour = _rand_colour(rng, 0, 60) if rng.random() < 0.7 else _rand_colour(rng, 150, 220)
+    cv2.fillConvexPoly(img, grown.astype(np.int32), colour)
+
+
 def _vehicle(img: np.ndarray, rng: random.Random, box: tuple[int, int, int, int],
-             qr_share: float = 0.0) -> None:
+             qr_share: float = 0.0, photo: bool = False) -> None:
     """A vehicle front/back: body, windscreen, lights, grille and badge around the plate box,
-    and with probability ``qr_share`` a QR pass in the windscreen."""
+    and with probability ``qr_share`` a QR pass in the windscreen. ``photo``: a real
+    traffic colour, shaded."""
     x1, y1, x2, y2 = box
     pw, ph = max(4, x2 - x1), max(3, y2 - y1)
     vw = int(pw * rng.uniform(3, 7))
     cx = (x1 + x2) // 2
     top = int(y1 - ph * rng.uniform(2, 8))
     bottom = int(y2 + ph * rng.uniform(0.5, 2.5))
-    body = _rand_colour(rng)
+    body = _car_colour(rng) if photo else _rand_colour(rng)
     cv2.rectangle(img, (cx - vw // 2, top), (cx + vw // 2, bottom), body, -1)
+    if photo:
+        _shade(img, (cx - vw // 2, top, cx + vw // 2, bottom), rng)
     wind = _rand_colour(rng, 0, 90)
     cv2.rectangle(img, (cx - int(vw * 0.4), top), (cx + int(vw * 0.4), top + (y1 - top) // 2), wind, -1)
     if qr_share and rng.random() < qr_share:
@@ -195,9 +238,11 @@ def _finish(img: np.ndarray, rng: random.Random) -> np.ndarray:
     return cv2.imdecode(buf, cv2.IMREAD_COLOR)
 
 
-def scene(rng: random.Random, qr_share: float = 0.0) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def scene(rng: random.Random, qr_share: float = 0.0, photo: bool = False
+          ) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """(BGR H x W image, boxes (N, 4) x1 y1 x2 y2 in pixels, labels) with 0..4 plates;
-    ``qr_share`` of the vehicles show a QR pass (module docstring)."""
+    ``qr_share`` of the vehicles show a QR pass; ``photo``: the photograph-like style (module
+    docstring)."""
     img = degrade.textured_background(rng, H * _S, W * _S)
     _clutter(img, rng)
     boxes: list[tuple[float, ...]] = []
@@ -210,8 +255,12 @@ def scene(rng: random.Random, qr_share: float = 0.0) -> tuple[np.ndarray, np.nda
         if plan:
             plans.append(plan)
     for bx in boxes:  # all vehicles first, so none covers another's plate
-        _vehicle(img, rng, tuple(int(v) for v in bx), qr_share)
+        _vehicle(img, rng, tuple(int(v) for v in bx), qr_share, photo)
+    if photo:
+        img = _desaturate(img, rng.uniform(0.15, 0.7))
     for plate, quad, _ in plans:
+        if photo and rng.random() < 0.6:
+            _holder(img, rng, quad)
         _paste(img, plate, quad)
     arr = np.array(boxes, np.float32).reshape(-1, 4) / _S
     return _finish(img, rng), arr, [label for _, _, label in plans]

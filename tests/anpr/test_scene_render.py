@@ -42,3 +42,28 @@ def test_scenes_with_passes_label_only_the_plates():
     for _ in range(10):
         img, boxes, labels = scene(rng, qr_share=1.0)
         assert img.shape == (H, W, 3) and len(boxes) == len(labels)
+
+
+def _saturation(img: np.ndarray) -> float:
+    import cv2
+
+    return float(cv2.cvtColor(img, cv2.COLOR_BGR2HSV)[..., 1].mean())
+
+
+@needs_fonts
+def test_photo_scenes_are_less_saturated_and_keep_the_same_plates():
+    """The photograph-like style changes the drawing, not what is labelled: the same random
+    stream gives the same plates in the same places, in duller surroundings (most real cars
+    and streets are grey, white or black)."""
+    from scripts.anpr.scene_render import CAR_COLOURS
+
+    assert abs(sum(share for _, share in CAR_COLOURS) - 1.0) < 1e-9
+    default, photo = [], []
+    for seed in range(12):
+        img_a, boxes_a, labels_a = scene(random.Random(seed))
+        img_b, boxes_b, labels_b = scene(random.Random(seed), photo=True)
+        assert labels_a == labels_b and np.array_equal(boxes_a, boxes_b)
+        assert img_b.shape == (H, W, 3)
+        default.append(_saturation(img_a))
+        photo.append(_saturation(img_b))
+    assert np.mean(photo) < 0.8 * np.mean(default)
