@@ -33,6 +33,7 @@ class SceneSet:
     labels: list[list[str]]
     boxes: list[list[tuple[float, ...]]] | None  # None when the set has no boxes
     files: list[str] = field(default_factory=list)
+    info: list[dict] = field(default_factory=list)  # rendered sets: what each frame shows (scene_render.scene)
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -105,13 +106,22 @@ def _rendered(kind: str, n: int, seed: int, natural: bool) -> CropSet:
                    [p[1] for p in pairs], [kind in TWO_LINE_KINDS] * n)
 
 
+#: Rendered scenes are drawn at the detector's training size and blown up this much (1920x1120).
+SCENE_UPSCALE = 5
+
+
 def rendered_scene_set(n: int = 100, seed: int = 3) -> SceneSet:
     """Rendered lane frames, upscaled x5 to 1920x1120 (the reader scales them back down)."""
     rng = random.Random(seed)
-    images, labels, boxes = [], [], []
+    images, labels, boxes, infos = [], [], [], []
     for _ in range(n):
-        img, bx, lab = scene_render.scene(rng)
-        images.append(cv2.resize(img, (img.shape[1] * 5, img.shape[0] * 5), interpolation=cv2.INTER_LINEAR))
+        info: dict = {}
+        img, bx, lab = scene_render.scene(rng, info=info)
+        k = SCENE_UPSCALE
+        images.append(cv2.resize(img, (img.shape[1] * k, img.shape[0] * k), interpolation=cv2.INTER_LINEAR))
         labels.append(lab)
-        boxes.append([tuple(float(v) * 5 for v in b) for b in bx])
-    return SceneSet("rendered-scenes", images, labels, boxes)
+        boxes.append([tuple(float(v) * k for v in b) for b in bx])
+        for plate in info["plates"]:
+            plate["quad"] = [[x * k, y * k] for x, y in plate["quad"]]
+        infos.append(info)
+    return SceneSet("rendered-scenes", images, labels, boxes, info=infos)

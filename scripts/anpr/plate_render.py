@@ -224,11 +224,18 @@ def _border(img: np.ndarray, colour: tuple[int, ...], s: float, rng: random.Rand
     cv2.rectangle(img, (inset, inset), (w - 1 - inset, h - 1 - inset), colour, thick, cv2.LINE_AA)
 
 
-def render(text: PlateText, rng: random.Random, scale: float = 2.0) -> np.ndarray:
-    """Draw ``text`` on its plate, frontal and clean: BGR uint8."""
+#: Colour names for reports (``render``'s ``info``).
+COLOUR_NAMES = {WHITE: "white", YELLOW: "yellow", BLUE_VN: "blue", BLUE_CN: "blue", GREEN: "green"}
+
+
+def render(text: PlateText, rng: random.Random, scale: float = 2.0, info: dict | None = None) -> np.ndarray:
+    """Draw ``text`` on its plate, frontal and clean: BGR uint8. ``info`` (when given) gets
+    the plate's ``colour`` name; the random stream is the same either way."""
     layout = LAYOUTS[text.kind]
     colours = COLOURS[text.kind]
     (bg, fg) = rng.choices([c for c, _ in colours], weights=[p for _, p in colours])[0]
+    if info is not None:
+        info["colour"] = COLOUR_NAMES[(bg, fg)]
     bg, fg = _jitter(rng, bg, 18), _jitter(rng, fg, 20)
     size = (int(layout.size[0] * scale), int(layout.size[1] * scale))
     img = _background(rng, text.kind, size, bg)

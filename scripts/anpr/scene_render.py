@@ -190,10 +190,12 @@ def _buildings(img: np.ndarray, rng: random.Random) -> None:
 
 
 def _plan_plate(w: int, h: int, rng: random.Random, occupied: list
-                ) -> tuple[np.ndarray, np.ndarray, str] | None:
-    """A rendered plate, where its corners go and its label; None if it does not fit."""
+                ) -> tuple[np.ndarray, np.ndarray, str, dict] | None:
+    """A rendered plate, where its corners go, its label and what it is (kind, colour); None
+    if it does not fit."""
     text = plate_text.sample(rng)
-    plate = plate_render.render(text, rng, scale=1.0)
+    meta = {"kind": text.kind}
+    plate = plate_render.render(text, rng, scale=1.0, info=meta)
     target_w = math.exp(rng.uniform(math.log(22 * _S), math.log(220 * _S)))
     f = target_w / plate.shape[1]
     plate = cv2.resize(plate, (max(4, int(plate.shape[1] * f)), max(4, int(plate.shape[0] * f))),
@@ -209,7 +211,7 @@ def _plan_plate(w: int, h: int, rng: random.Random, occupied: list
     if any(_overlap(bx, o) for o in occupied):
         return None
     occupied.append(bx)
-    return plate, quad, text.label
+    return plate, quad, text.label, meta
 
 
 def _paste(img: np.ndarray, plate: np.ndarray, quad: np.ndarray) -> None:
@@ -223,26 +225,32 @@ def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
     return not (a[2] < b[0] - 20 or b[2] < a[0] - 20 or a[3] < b[1] - 20 or b[3] < a[1] - 20)
 
 
-def _finish(img: np.ndarray, rng: random.Random) -> np.ndarray:
+def _finish(img: np.ndarray, rng: random.Random, info: dict) -> np.ndarray:
+    """Light, camera mode (``info["light"]``: day, night or IR grey), blur and JPEG."""
     img = degrade.lighting(cv2.resize(img, (W, H), interpolation=cv2.INTER_AREA), rng)
     r = rng.random()
+    info["light"] = "ir" if r < 0.15 else "night" if r < 0.27 else "day"
     if r < 0.15:  # IR grey
         g = degrade.to_grey(img, rng, ir=True)
         img = cv2.cvtColor(g, cv2.COLOR_GRAY2BGR)
     elif r < 0.27:  # night
         g = degrade.night(img, rng)
         img = g
-    if rng.random() < 0.3:
+    info["blurred"] = rng.random() < 0.3
+    if info["blurred"]:
         img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.3, 1.0))
     _, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, rng.randint(40, 95)])
     return cv2.imdecode(buf, cv2.IMREAD_COLOR)
 
 
-def scene(rng: random.Random, qr_share: float = 0.0, photo: bool = False
+def scene(rng: random.Random, qr_share: float = 0.0, photo: bool = False, info: dict | None = None
           ) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """(BGR H x W image, boxes (N, 4) x1 y1 x2 y2 in pixels, labels) with 0..4 plates;
     ``qr_share`` of the vehicles show a QR pass; ``photo``: the photograph-like style (module
-    docstring)."""
+    docstring). ``info`` (when given) gets what was drawn, for reports: ``light``, ``blurred``,
+    and per plate (label order) its ``kind``, ``colour`` and ``quad`` (corners at the returned
+    size); the random stream is the same either way."""
+    info = {} if info is None else info
     img = degrade.textured_background(rng, H * _S, W * _S)
     _clutter(img, rng)
     boxes: list[tuple[float, ...]] = []
@@ -258,9 +266,10 @@ def scene(rng: random.Random, qr_share: float = 0.0, photo: bool = False
         _vehicle(img, rng, tuple(int(v) for v in bx), qr_share, photo)
     if photo:
         img = _desaturate(img, rng.uniform(0.15, 0.7))
-    for plate, quad, _ in plans:
+    for plate, quad, _, _ in plans:
         if photo and rng.random() < 0.6:
             _holder(img, rng, quad)
         _paste(img, plate, quad)
+    info["plates"] = [{**meta, "quad": (quad / _S).tolist()} for _, quad, _, meta in plans]
     arr = np.array(boxes, np.float32).reshape(-1, 4) / _S
-    return _finish(img, rng), arr, [label for _, _, label in plans]
+    return _finish(img, rng, info), arr, [label for _, _, label, _ in plans]

@@ -67,3 +67,20 @@ def test_photo_scenes_are_less_saturated_and_keep_the_same_plates():
         default.append(_saturation(img_a))
         photo.append(_saturation(img_b))
     assert np.mean(photo) < 0.8 * np.mean(default)
+
+
+@needs_fonts
+def test_info_says_what_each_frame_and_plate_shows():
+    rng = random.Random(11)
+    lights = set()
+    for _ in range(20):
+        info: dict = {}
+        img, boxes, labels = scene(rng, info=info)
+        lights.add(info["light"])
+        assert info["light"] in ("day", "night", "ir") and isinstance(info["blurred"], bool)
+        assert len(info["plates"]) == len(labels) == len(boxes)
+        for plate, box in zip(info["plates"], boxes):
+            quad = np.array(plate["quad"])
+            assert np.allclose([*quad.min(0), *quad.max(0)], box, atol=1.0)
+            assert plate["colour"] in ("white", "yellow", "blue", "green") and plate["kind"]
+    assert "day" in lights and len(lights) >= 2
