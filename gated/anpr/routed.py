@@ -18,7 +18,7 @@ from typing import Callable, Protocol
 
 import numpy as np
 
-from gated.core.plates import CN_PROVINCES
+from gated.core.plates import CN_PROVINCES, is_valid
 
 from .deslant import straighten
 from .province import combine, unsure
@@ -33,6 +33,12 @@ class Reads(Protocol):
 
 class Classifies(Protocol):
     def probs(self, crops: list[np.ndarray]) -> np.ndarray: ...
+
+
+#: A Chinese read of the general model this sure (its weakest character) and a valid plate is
+#: kept as it is: on the rendered Chinese sets the specialist changed none of them (0.97: one
+#: for the worse); the specialist is spared for ~8-28% of the Chinese crops.
+GENERAL_SURE = 0.99
 
 
 def is_chinese(text: str) -> bool:
@@ -57,9 +63,11 @@ class RoutedOCR:
     def reread(self, crops: list[np.ndarray], reads: list[tuple[str, float]], search: bool = False
                ) -> list[tuple[str, float]]:
         """``reads`` (the general model's, one per crop) with each Chinese one replaced by the
-        specialist's read of its crop when that is Chinese too."""
+        specialist's read of its crop when that is Chinese too; a valid Chinese read the general
+        model is sure of (``GENERAL_SURE``) is kept without asking the specialist."""
         reads = list(reads)
-        again = [i for i, (text, _) in enumerate(reads) if is_chinese(text)]
+        again = [i for i, (text, conf) in enumerate(reads)
+                 if is_chinese(text) and not (conf >= GENERAL_SURE and is_valid(text))]
         if not again or not self.chinese:
             return reads
         straight = [self.prepare(crops[i]) for i in again]

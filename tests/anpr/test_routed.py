@@ -93,3 +93,13 @@ def test_unsure():
     assert unsure(first)
     first[3] = SURE
     assert not unsure(first)
+
+
+def test_a_valid_chinese_read_the_general_model_is_sure_of_is_kept_without_the_specialist():
+    from gated.anpr.routed import GENERAL_SURE
+
+    chinese = FakeOCR({1: "皖A00E66", 2: "皖A00E66", 3: "皖A00E66"})
+    given = [("陕A00E66", GENERAL_SURE), ("陕A00E66", GENERAL_SURE - 0.01), ("陕A00E6", 1.0)]
+    reads = RoutedOCR(FakeOCR({}), chinese).reread([crop(1), crop(2), crop(3)], given)
+    assert reads == [("陕A00E66", GENERAL_SURE), ("皖A00E66", 0.9), ("皖A00E66", 0.9)]
+    assert chinese.calls == [([2, 3], False)]  # the unsure one and the invalid one only
