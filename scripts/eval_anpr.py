@@ -7,7 +7,9 @@ Crops: plate exact match and character accuracy (CarLongPlate also per distinct 
 read once (as one frame of a stream) and as ``gatectl anpr --crop`` reads a still image
 (six trimmed copies voted).
 Scenes: every labelled plate found and read, plates read, false plates per frame, and
-detection recall where boxes are labelled; then the scenes again with the detector at other
+detection recall where boxes are labelled; every plate voted over jittered frames as the
+lane reads a vehicle (``--voted-frames``, ``scripts/anpr/scene_vote.py``); then the scenes
+again with the detector at other
 input widths (``--scales``, default 448, 480, 576; the reader uses 512), since plates reach a
 lane camera at every size.
 """
@@ -28,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from gated.anpr.reader import AnprReader, ReaderConfig
 from gated.core.plates import normalise
 from scripts.anpr import eval_sets, metrics
+from scripts.anpr.scene_vote import voted_scene_scores
 
 
 class Peer:
@@ -151,7 +154,7 @@ def sweep_table(sweep: dict[str, dict[str, dict]], at_reader: dict[str, dict]) -
     return "\n".join(rows)
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     ap = argparse.ArgumentParser()
     ap.add_argument("--models", type=Path, default=None)
     ap.add_argument("--no-peer", action="store_true")
@@ -164,9 +167,15 @@ def main() -> None:
     ap.add_argument("--scales", default="448,480,576",
                     help="detector input widths the scenes are read at again (the reader uses 512), comma "
                          "separated; '' for none: how much a scene figure owes to one scale")
+    ap.add_argument("--voted-frames", type=int, default=7,
+                    help="scenes read again as this many jittered frames voted by PlateVoter (0: not)")
     ap.add_argument("--peer-cache", type=Path, default=Path("/work/cache/anpr/peer_results_r3.json"),
                     help="peer results are reused from here (the peer does not change)")
-    args = ap.parse_args()
+    return ap.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
     reader = AnprReader(args.models)
     peer = None if args.no_peer else CachedPeer(args.peer_cache)
     audit = json.loads(args.audit.read_text(encoding="utf-8")) if args.audit else None
@@ -186,6 +195,10 @@ def main() -> None:
         scene_sets = eval_sets.real_scene_sets() + [eval_sets.rendered_scene_set()]
         for s in scene_sets:
             report[s.name] = {"gated": eval_scenes(s, reader, None)}
+            if args.voted_frames:
+                report[s.name]["gated"]["voted"] = voted_scene_scores(
+                    lambda img: [(r.text, r.confidence) for r in reader.read(img)], s.images, s.labels,
+                    args.voted_frames)
             if peer:
                 report[s.name]["peer"] = peer.result(s, lambda s=s: eval_scenes(s, None, peer.engine))
             print(s.name, json.dumps(report[s.name]), flush=True)
@@ -218,16 +231,21 @@ def table(report: dict[str, dict]) -> str:
                 d, pd = g["distinct"], p.get("distinct", {})
                 rows.append(f"| {name} per distinct plate ({d['plates']}) | | {d['mean_exact']:.1%} | | | "
                             f"{pd.get('mean_exact', float('nan')):.1%} | |")
-    rows += ["", ("| scenes | n | gated all read | gated plates read | gated false/frame | det recall | "
-             "peer all read | peer false/frame |"), "|---|---|---|---|---|---|---|---|"]
+    rows += ["", ("| scenes | n | gated all read | gated all read, voted | gated plates read | gated false/frame | "
+             "det recall | peer all read | peer false/frame |"), "|---|---|---|---|---|---|---|---|---|"]
     for name, r in report.items():
         g, p = r.get("gated", {}), r.get("peer", {})
         if "scenes_read" in g:
             rec = g.get("detection", {}).get("recall")
-            rows.append(f"| {name} | {g['n']} | {g['scenes_read']:.1%} | {g['plates_read']:.1%} | "
+            rows.append(f"| {name} | {g['n']} | {g['scenes_read']:.1%} | {_voted_cell(g.get('voted'))} | "
+                        f"{g['plates_read']:.1%} | "
                         f"{g['false_per_frame']:.2f} | {'-' if rec is None else f'{rec:.1%}'} | "
                         f"{p.get('scenes_read', float('nan')):.1%} | {p.get('false_per_frame', float('nan')):.2f} |")
     return "\n".join(rows)
+
+
+def _voted_cell(voted: dict | None) -> str:
+    return f"{voted['scenes_read']:.1%} ({voted['frames']} frames)" if voted else "-"
 
 
 if __name__ == "__main__":

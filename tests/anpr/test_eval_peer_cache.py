@@ -62,5 +62,12 @@ def test_the_main_table_leaves_the_scale_sweep_to_its_own():
     report = {"real-scenes-cn": {"gated": scenes}, "scale_sweep": {"448": {"real-scenes-cn": scenes}}}
     rows = table(report).splitlines()
     assert [r for r in rows if r.startswith("| real-scenes-cn |")] == [
-        "| real-scenes-cn | 16 | 50.0% | 50.0% | 0.25 | - | nan% | nan |"]
+        "| real-scenes-cn | 16 | 50.0% | - | 50.0% | 0.25 | - | nan% | nan |"]
     assert not any("scale_sweep" in r for r in rows)
+
+
+def test_the_main_table_shows_the_voted_scenes_beside_the_single_frame_ones():
+    scenes = {"n": 16, "scenes_read": 0.5, "plates_read": 0.5, "false_per_frame": 0.25,
+              "voted": {"n": 16, "frames": 7, "scenes_read": 0.75}}
+    rows = table({"real-scenes-cn": {"gated": scenes}}).splitlines()
+    assert "| real-scenes-cn | 16 | 50.0% | 75.0% (7 frames) | 50.0% | 0.25 | - | nan% | nan |" in rows
