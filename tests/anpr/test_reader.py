@@ -166,15 +166,28 @@ class Spy:
 
 
 @needs_fonts
-def test_a_chinese_box_is_read_once_by_the_specialist():
+def test_a_chinese_box_is_read_once_by_the_specialist(monkeypatch):
     """Both margins of a box go to the general model; only the crop kept for the box goes to
-    the specialist (it was read at both margins: ~1 ms per Chinese box)."""
+    the specialist (it was read at both margins: ~1 ms per Chinese box). The general model's
+    sure reads skip the specialist (``routed.GENERAL_SURE``; this plate's read is sure), so
+    the skip is turned off here."""
+    monkeypatch.setattr("gated.anpr.routed.GENERAL_SURE", 1.01)
     r = AnprReader()
     frame, labels = lane_frame(["cn1"], seed=1)
     r.detector = FixedBoxes([r.detector.detect(frame)[0].box])
     r.ocr.chinese = spy = Spy(r.ocr.chinese)
     assert [p.text for p in r.read(frame)] == labels
     assert spy.crops == 1
+
+
+@needs_fonts
+def test_a_chinese_plate_the_general_model_is_sure_of_skips_the_specialist():
+    r = AnprReader()
+    frame, labels = lane_frame(["cn1"], seed=1)
+    r.detector = FixedBoxes([r.detector.detect(frame)[0].box])
+    r.ocr.chinese = spy = Spy(r.ocr.chinese)
+    assert [p.text for p in r.read(frame)] == labels
+    assert spy.crops == 0
 
 
 @needs_fonts
