@@ -85,12 +85,12 @@ ANPR_FIGURES = ["ANPR detection + OCR per 1080p frame (one core)",
 def anpr_rows(s: Sizes) -> list[Row]:
     import numpy as np
 
-    from gated.anpr.reader import AnprReader
+    from gated.anpr.reader import AnprReader, camera_config
     from scripts import bench_anpr
     from scripts.anpr.rtsp_peer import gstreamer_available
 
     with bench_anpr.one_core():
-        reader = AnprReader()
+        reader = AnprReader(config=camera_config(False))  # as the daemon reads a lane camera
         t, by_count = bench_anpr.frame_figures(reader, s.anpr_frames)
         per_count = "; ".join(f"{c} plate(s) p50 {np.percentile(v, 50) * 1000:.1f} ms"
                               for c, v in by_count.items())

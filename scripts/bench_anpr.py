@@ -2,6 +2,8 @@
 
     python scripts/bench_anpr.py [--frames 300] [--no-rtsp]
 
+The reader is built as the daemon builds it for a lane camera (``camera_config``).
+
 1. detection + OCR per 1080p frame (60 rendered lane frames with 1-4 plates), p50/p99,
    overall and per plate count;
 2. OCR per plate crop, Vietnamese and Chinese apart (a Chinese one is read twice), p50/p99;
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import os
 import random
 import sys
@@ -25,7 +28,7 @@ import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from gated.anpr.reader import AnprReader, ReaderConfig
+from gated.anpr.reader import AnprReader, camera_config
 from gated.anpr.stream import RtspCamera
 from gated.anpr.voting import PlateVoter, VoteConfig
 from scripts.anpr import ocr_samples, plate_render, plate_text, scene_render
@@ -172,15 +175,15 @@ def main() -> None:
     ap.add_argument("--frames", type=int, default=300)
     ap.add_argument("--loops", type=int, default=5)
     ap.add_argument("--no-rtsp", action="store_true")
-    ap.add_argument("--coarse-width", type=int, default=ReaderConfig().coarse_width,
-                    help="detector's second pass width (0 = off; default: the shipped setting)")
+    ap.add_argument("--coarse-width", type=int, default=camera_config(False).coarse_width,
+                    help="detector's second pass width (0 = off; default: a camera without close_up_pass)")
     args = ap.parse_args()
     with one_core():
         run(args)
 
 
 def run(args: argparse.Namespace) -> None:
-    reader = AnprReader(config=ReaderConfig(coarse_width=args.coarse_width))
+    reader = AnprReader(config=dataclasses.replace(camera_config(False), coarse_width=args.coarse_width))
     scenes = lane_scenes(LANE_FRAMES)
     t, by_count = frame_figures(reader, args.frames, scenes)
     print(f"detection+OCR per 1080p frame: p50 {pct(t, 50):.1f} ms  p99 {pct(t, 99):.1f} ms  "

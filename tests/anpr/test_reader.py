@@ -11,7 +11,7 @@ import pytest
 from gated.anpr.detector import Detection
 from gated.anpr.models import AnprError, models_dir
 from gated.anpr.routed import RoutedOCR
-from gated.anpr.reader import AnprReader, check_image, expand, fits_box, pick_margin, trimmed_copies, vote_reads, whole_index
+from gated.anpr.reader import AnprReader, camera_config, check_image, expand, fits_box, pick_margin, trimmed_copies, vote_reads, whole_index
 from gated.core.plates import is_valid
 from gated.devices.interfaces import PlateRead, PlateReader
 from scripts.anpr import plate_render, plate_text
@@ -209,6 +209,24 @@ def test_plate_crop_is_read_without_detection(reader):
 
 def test_empty_frame_has_no_plates(reader):
     assert reader.read(np.full((720, 1280, 3), 90, np.uint8)) == []
+
+
+@pytest.mark.parametrize("camera", [False, True])
+def test_only_a_file_reader_reads_the_whole_image_when_no_box_is_read(camera):
+    """A file may be a plate crop: with no box read, its reader reads the whole image. A camera
+    frame is a scene: its reader (``camera_config``, as the daemon builds it) never does."""
+    r = AnprReader(config=camera_config(False) if camera else None)
+    seen: list[tuple[int, ...]] = []
+    general_read = r.ocr.general.read
+
+    def spy(crops: list[np.ndarray], search: bool = False) -> list[tuple[str, float]]:
+        seen.extend(c.shape for c in crops)
+        return general_read(crops, search)
+
+    r.ocr.general.read = spy
+    frame = np.full((1080, 1920, 3), 90, np.uint8)
+    assert r.read(frame) == []
+    assert ((1080, 1920, 3) in seen) is not camera
 
 
 @pytest.mark.parametrize("bad", [np.zeros((4, 4, 3), np.uint8), np.zeros((100, 100, 3), np.float32),
