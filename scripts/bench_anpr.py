@@ -1,6 +1,7 @@
 """Benchmark ANPR on this machine, pinned to one core.
 
     python scripts/bench_anpr.py [--frames 300] [--no-rtsp]
+    python scripts/bench_anpr.py --against MODELS_DIR   # two model sets, paired frame by frame
 
 The reader is built as the daemon builds it for a lane camera (``camera_config``).
 
@@ -93,6 +94,31 @@ def frame_figures(reader: AnprReader, rounds: int, scenes: list[tuple[np.ndarray
     return times, dict(sorted(by_count.items()))
 
 
+def paired_frames(a: AnprReader, b: AnprReader, frames: list[np.ndarray], rounds: int
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Both readers read each frame in turn, the first alternating: the machine's drift (other
+    tenants, clock) falls on both alike, which whole-process runs cannot promise (the same
+    code read 21.1-26.0 ms p50 over one hour here). Times in ms, pair by pair."""
+    ta, tb = [], []
+    for i in range(rounds):
+        frame = frames[i % len(frames)]
+        for reader, out in ((a, ta), (b, tb)) if i % 2 == 0 else ((b, tb), (a, ta)):
+            t = time.perf_counter()
+            reader.read(frame)
+            out.append((time.perf_counter() - t) * 1000)
+    return np.array(ta), np.array(tb)
+
+
+def compare(reader: AnprReader, other: Path, rounds: int) -> None:
+    """``--against``: the shipped models and the models in ``other``, paired frame by frame."""
+    b = AnprReader(other, reader.config)
+    frames = lane_frames(LANE_FRAMES)
+    paired_frames(reader, b, frames, len(frames))  # warm-up
+    ta, tb = paired_frames(reader, b, frames, rounds)
+    print(f"paired over {rounds} frames: shipped p50 {np.median(ta):.2f} ms, {other} p50 {np.median(tb):.2f} ms; "
+          f"per frame the difference's median {np.median(tb - ta):+.2f} ms, mean {np.mean(tb - ta):+.2f} ms")
+
+
 VN_KINDS = tuple(k for k in plate_text.KINDS if k.startswith("vn"))
 CN_KINDS = tuple(k for k in plate_text.KINDS if k.startswith("cn"))
 
@@ -177,13 +203,20 @@ def main() -> None:
     ap.add_argument("--no-rtsp", action="store_true")
     ap.add_argument("--coarse-width", type=int, default=camera_config(False).coarse_width,
                     help="detector's second pass width (0 = off; default: a camera without close_up_pass)")
+    ap.add_argument("--against", type=Path, metavar="MODELS_DIR",
+                    help="only time the shipped models against these, paired frame by frame")
     args = ap.parse_args()
+    if args.against and not args.against.is_dir():
+        ap.error(f"--against {args.against}: no such folder")
     with one_core():
         run(args)
 
 
 def run(args: argparse.Namespace) -> None:
     reader = AnprReader(config=dataclasses.replace(camera_config(False), coarse_width=args.coarse_width))
+    if args.against:
+        compare(reader, args.against, max(args.frames, 600))
+        return
     scenes = lane_scenes(LANE_FRAMES)
     t, by_count = frame_figures(reader, args.frames, scenes)
     print(f"detection+OCR per 1080p frame: p50 {pct(t, 50):.1f} ms  p99 {pct(t, 99):.1f} ms  "

@@ -74,3 +74,23 @@ def test_inserts_row_runs_for_real(tmp_path, capsys):
     (row,) = json.loads(out.read_text())["rows"]
     assert row["values"]["value"] > 0 and row["status"] in ("pass", "FAIL")
     assert row["target"]["limit"] == 2000
+
+
+def test_paired_frames_alternate_which_reader_goes_first():
+    """``bench_anpr --against``: each frame is read by both readers, the first alternating, so
+    a slow spell of the machine falls on both alike."""
+    from scripts.bench_anpr import paired_frames
+
+    order: list[tuple[str, int]] = []
+
+    class Reader:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def read(self, frame: int) -> list:
+            order.append((self.name, frame))
+            return []
+
+    ta, tb = paired_frames(Reader("a"), Reader("b"), [0, 1, 2], 4)  # type: ignore[arg-type]
+    assert order == [("a", 0), ("b", 0), ("b", 1), ("a", 1), ("a", 2), ("b", 2), ("b", 0), ("a", 0)]
+    assert len(ta) == len(tb) == 4 and (ta >= 0).all() and (tb >= 0).all()
