@@ -29,11 +29,11 @@ def plate_reader() -> tuple[PlateReader | None, str]:
         return None, NOT_INSTALLED
     try:
         from gated.anpr.models import AnprError  # type: ignore[import-not-found]
-        from gated.anpr.reader import AnprReader  # type: ignore[import-not-found]
+        from gated.anpr.reader import AnprReader, camera_config  # type: ignore[import-not-found]
     except ImportError as exc:
         return None, f"ANPR cannot be loaded: {exc}"
     try:
-        return AnprReader(), ""
+        return AnprReader(config=camera_config(False)), ""  # it reads camera frames (snapshots)
     except AnprError as exc:
         return None, str(exc)
     except Exception as exc:  # noqa: BLE001 - a broken model file: say it, do not crash
