@@ -16,7 +16,7 @@ import onnxruntime as ort
 from fast_plate_ocr import LicensePlateRecognizer
 from fast_plate_ocr.core.process import preprocess_image, resize_image
 
-from gated.core.plates import CN_PROVINCES, fits_shape, is_valid, normalise, one_row_shaped
+from gated.core.plates import CN_PROVINCES, normalise, one_row_shaped, plausible
 
 from .constrained import Decoder
 from .repair import repair
@@ -24,11 +24,6 @@ from .repair import repair
 #: Greedy reads this long are worth a constrained search; shorter or longer ones are
 #: rarely a plate (a sign, a sticker) and the search costs ~7 ms.
 SEARCH_LENGTHS = range(6, 12)
-
-
-def fits(text: str, crop: np.ndarray) -> bool:
-    """A valid plate that a crop of this shape can show (``plates.fits_shape``)."""
-    return is_valid(text) and fits_shape(text, crop.shape[1], crop.shape[0])
 
 
 def grey_crops(crops: list[np.ndarray]) -> list[np.ndarray]:
@@ -73,7 +68,7 @@ class PlateOCR:
         """(normalised, format-repaired text, confidence) per BGR or grey crop.
 
         Confidence = the weakest character's probability. ``search``: a read of 6-11
-        characters that is no valid plate, or one the crop's shape cannot show (``fits``), gets
+        characters that is no valid plate, or one the crop's shape cannot show (``plausible``), gets
         the format-constrained search (~7 ms each; on a one-row-shaped crop without the
         two-row Vietnamese shapes)."""
         return self.read_with_provinces(crops, search)[0]
@@ -94,7 +89,8 @@ class PlateOCR:
             text = repair(normalise(p.plate))
             probs = np.asarray(p.char_probs).reshape(-1)[: max(1, len(p.plate))]
             read = (text, float(probs.min()) if text else 0.0)
-            if search and self.decoder and not fits(text, crop) and len(text) in SEARCH_LENGTHS:
+            shown = plausible(text, crop.shape[1], crop.shape[0])
+            if search and self.decoder and not shown and len(text) in SEARCH_LENGTHS:
                 read = self.search(crop) or read
             out.append(read)
         return out, first

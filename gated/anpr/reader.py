@@ -9,7 +9,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from gated.core.plates import continuations, fits_shape, is_valid
+from gated.core.plates import continuations, is_valid, plausible
 from gated.devices.interfaces import PlateRead
 
 from .detector import Detection, PlateDetector, clip_box
@@ -159,17 +159,14 @@ class AnprReader:
             return False
         if not self.config.valid_only:
             return True
-        return is_valid(text) and (box is None or fits_box(text, box))
+        if box is None:
+            return is_valid(text)
+        x1, y1, x2, y2 = box
+        return plausible(text, x2 - x1, y2 - y1)
 
     def _accept(self, box: tuple[int, int, int, int], read: tuple[str, float]) -> PlateRead | None:
         text, conf = read
         return PlateRead(text, round(conf, 3), box) if self._acceptable(text, conf, box) else None
-
-
-def fits_box(text: str, box: tuple[int, int, int, int]) -> bool:
-    """``plates.fits_shape`` for a box: no two-row Vietnamese format from a one-row box."""
-    x1, y1, x2, y2 = box
-    return fits_shape(text, x2 - x1, y2 - y1)
 
 
 def margin_crops(image: np.ndarray, boxes: list[tuple[int, int, int, int]],

@@ -98,6 +98,11 @@ def fits_shape(plate: str, width: float, height: float) -> bool:
     return not (is_two_row(plate) and one_row_shaped(width, height))
 
 
+def plausible(plate: str, width: float, height: float) -> bool:
+    """A valid plate (``is_valid``) that an image or box of this shape can show (``fits_shape``)."""
+    return is_valid(plate) and fits_shape(plate, width, height)
+
+
 #: One character of each kind the formats tell apart: a digit, a letter, the new-energy ``D``,
 #: a letter Chinese plates never use, a suffix (``tests/core/test_plates.py`` checks that
 #: these stand for every character).

@@ -11,7 +11,7 @@ import pytest
 from gated.anpr.detector import Detection
 from gated.anpr.models import AnprError, models_dir
 from gated.anpr.routed import RoutedOCR
-from gated.anpr.reader import AnprReader, camera_config, check_image, expand, fits_box, pick_margin, trimmed_copies, vote_reads, whole_index
+from gated.anpr.reader import AnprReader, camera_config, check_image, expand, pick_margin, trimmed_copies, vote_reads, whole_index
 from gated.core.plates import is_valid
 from gated.devices.interfaces import PlateRead, PlateReader
 from scripts.anpr import plate_render, plate_text
@@ -78,8 +78,8 @@ def test_a_two_row_format_is_not_read_from_a_one_row_box(reader):
     """The 12% crop of a one-row car plate can take its printed border for a last 1:
     30A88888 -> 30A888881 is a valid motorbike format, which no one-row box holds."""
     wide, square = (0, 0, 260, 60), (0, 0, 140, 100)
-    assert fits_box("30A888881", square) and not fits_box("30A888881", wide)
-    assert fits_box("30A88888", wide) and fits_box("桂A12345", wide)
+    assert reader._acceptable("30A888881", 0.9, square) and not reader._acceptable("30A888881", 0.9, wide)
+    assert reader._acceptable("30A88888", 0.9, wide) and reader._acceptable("桂A12345", 0.9, wide)
     acceptable = lambda t, c: reader._acceptable(t, c, wide)  # noqa: E731
     assert pick_margin([("30A88888", 0.9), ("30A888881", 0.9)], acceptable) == 0
     assert pick_margin([("30A88888", 0.9), ("30A888881", 0.9)], _acceptable) == 1
