@@ -89,8 +89,8 @@ class PlateOCR:
             text = repair(normalise(p.plate))
             probs = np.asarray(p.char_probs).reshape(-1)[: max(1, len(p.plate))]
             read = (text, float(probs.min()) if text else 0.0)
-            shown = plausible(text, crop.shape[1], crop.shape[0])
-            if search and self.decoder and not shown and len(text) in SEARCH_LENGTHS:
+            searchable = search and self.decoder and len(text) in SEARCH_LENGTHS
+            if searchable and not plausible(text, crop.shape[1], crop.shape[0]):
                 read = self.search(crop) or read
             out.append(read)
         return out, first
