@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from gated.anpr.reader import AnprReader, ReaderConfig
+from gated.anpr.reader import AnprReader, ReaderConfig, camera_config
 from gated.core.plates import normalise
 from scripts.anpr import eval_sets, metrics
 from scripts.anpr.scene_vote import voted_scene_scores
@@ -168,7 +168,8 @@ def parse_args() -> argparse.Namespace:
                     help="detector input widths the scenes are read at again (the reader uses 512), comma "
                          "separated; '' for none: how much a scene figure owes to one scale")
     ap.add_argument("--voted-frames", type=int, default=7,
-                    help="scenes read again as this many jittered frames voted by PlateVoter (0: not)")
+                    help="scenes read again as this many jittered frames voted by PlateVoter (0: not), "
+                         "with the reader a lane camera gets (camera_config)")
     ap.add_argument("--peer-cache", type=Path, default=Path("/work/cache/anpr/peer_results_r3.json"),
                     help="peer results are reused from here (the peer does not change)")
     return ap.parse_args()
@@ -192,12 +193,13 @@ def main() -> None:
             report[s.name]["peer"] = peer.result(s, lambda s=s: eval_crops(s, peer.engine.read_crop, None))
         print(s.name, json.dumps(report[s.name]), flush=True)
     if not args.no_scenes:
+        camera = AnprReader(args.models, camera_config(False))  # the voted scenes are read as a lane camera reads
         scene_sets = eval_sets.real_scene_sets() + [eval_sets.rendered_scene_set()]
         for s in scene_sets:
             report[s.name] = {"gated": eval_scenes(s, reader, None)}
             if args.voted_frames:
                 report[s.name]["gated"]["voted"] = voted_scene_scores(
-                    lambda img: [(r.text, r.confidence) for r in reader.read(img)], s.images, s.labels,
+                    lambda img: [(r.text, r.confidence) for r in camera.read(img)], s.images, s.labels,
                     args.voted_frames)
             if peer:
                 report[s.name]["peer"] = peer.result(s, lambda s=s: eval_scenes(s, None, peer.engine))

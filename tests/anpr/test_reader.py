@@ -229,6 +229,27 @@ def test_only_a_file_reader_reads_the_whole_image_when_no_box_is_read(camera):
     assert ((1080, 1920, 3) in seen) is not camera
 
 
+@pytest.mark.parametrize("camera", [False, True])
+def test_only_a_camera_reader_reads_side_by_side_boxes_joined(camera):
+    """A close-up plate found as two halves: a camera's reader also reads their union (the
+    voter pools the frames that split it); a file's does not (on the real crops read as files
+    a union's misread came before the whole-image read)."""
+    r = AnprReader(config=camera_config(False) if camera else None)
+    halves = [Detection((100, 200, 180, 230), 0.6), Detection((190, 202, 260, 231), 0.5)]
+    r.detector.detect = lambda image: halves
+    read_boxes = r._read_boxes
+    seen: list[list[tuple[int, int, int, int]]] = []
+
+    def spy(image: np.ndarray, boxes: list[tuple[int, int, int, int]]) -> list:
+        seen.append(boxes)
+        return read_boxes(image, boxes)
+
+    r._read_boxes = spy
+    r.read(np.full((720, 1280, 3), 90, np.uint8))
+    assert seen[0][:2] == [d.box for d in halves]
+    assert ((100, 200, 260, 231) in seen[0]) is camera
+
+
 @pytest.mark.parametrize("bad", [np.zeros((4, 4, 3), np.uint8), np.zeros((100, 100, 3), np.float32),
                                  np.zeros((100, 100, 5), np.uint8), "not an image"])
 def test_bad_input_is_a_clear_error(reader, bad):

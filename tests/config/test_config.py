@@ -106,6 +106,7 @@ def test_close_up_pass_is_a_per_camera_switch_for_the_reader(tmp_path):
     assert not CameraSection(name="front").close_up_pass  # off unless asked
     assert camera_config(False).coarse_width == 0
     assert not camera_config(False).whole_image_fallback  # a camera frame is never a plate crop
+    assert camera_config(False).join_halves  # a stream's frames pool the reads of a split close-up
     cam = CameraSection(name="gate", driver="rtsp", url="rtsp://10.0.0.2/s", close_up_pass=True)
     assert camera_config(cam.close_up_pass).coarse_width == CLOSE_UP_WIDTH
     f = tmp_path / "x.toml"
