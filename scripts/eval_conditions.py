@@ -9,7 +9,7 @@ wherever a figure from here is quoted.
     python scripts/eval_conditions.py [--frames 300] [--seed 3] [--models DIR] [--json OUT]
 
 A plate is *found* when a detector box overlaps it at IoU >= 0.5 and *read* when the
-reader returns its exact text for the frame.
+reader a lane camera gets (``camera_config``) returns its exact text for the frame.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from gated.anpr.detector import iou  # noqa: E402
-from gated.anpr.reader import AnprReader  # noqa: E402
+from gated.anpr.reader import AnprReader, camera_config  # noqa: E402
 from scripts.anpr import eval_sets  # noqa: E402
 
 #: Plate width as drawn, before the frame is blown up x5 to 1920 px: the detail a plate carries
@@ -99,12 +99,12 @@ def main() -> None:
     ap.add_argument("--models", type=Path, default=None)
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
-    reader = AnprReader(args.models)
+    reader = AnprReader(args.models, camera_config(False))  # rendered lane frames: read as a lane camera's
     scenes = eval_sets.rendered_scene_set(args.frames, args.seed)
     rows, frames = [], []
     for img, labels, truth, info in zip(scenes.images, scenes.labels, scenes.boxes, scenes.info):
-        reads = [r.text for r in reader.read(img)]
-        detected = [d.box for d in reader.detector.detect(img)]
+        plates, detections = reader.read_detected(img)
+        reads, detected = [r.text for r in plates], [d.box for d in detections]
         rows += plate_rows(info, labels, truth, detected, reads)
         frames.append((info["light"], sum(r not in labels for r in reads)))
     report = {key: breakdown(rows, key) for key in ("light", "blur", "kind", "colour", "width", "tilt")}

@@ -82,17 +82,21 @@ class AnprReader:
         self.ocr = open_ocr(d)
 
     def read(self, image: np.ndarray) -> list[PlateRead]:
+        return self.read_detected(image)[0]
+
+    def read_detected(self, image: np.ndarray) -> tuple[list[PlateRead], list[Detection]]:
+        """``read``, and the detector's boxes it read from (for an evaluation that scores both)."""
         image = as_bgr(image)
         h, w = image.shape[:2]
-        boxes = [d.box for d in self.detector.detect(image)]
-        boxes = [b for b in boxes if b[2] - b[0] >= 6 and b[3] - b[1] >= 3]
+        detections = self.detector.detect(image)
+        boxes = [b for b in (d.box for d in detections) if b[2] - b[0] >= 6 and b[3] - b[1] >= 3]
         reads = self._read_boxes(image, boxes + (joined_neighbours(boxes) if self.config.join_halves else []))
         if not reads and self.config.whole_image_fallback:
             whole = self._accept((0, 0, w, h), self.ocr.read([image])[0])
             reads = [whole] if whole else []
         if self.config.qr_guard:
             reads = [r for r in reads if not (suspect(r.confidence) and on_a_qr(image, r.box))]
-        return reads
+        return reads, detections
 
     def read_crop(self, image: np.ndarray, vote: bool = False) -> PlateRead:
         """Read an image known to be a plate crop (no detection, no filtering).

@@ -193,6 +193,15 @@ def test_reads_several_plates_in_one_frame(reader):
 
 
 @needs_fonts
+def test_read_detected_gives_the_reads_and_the_boxes_they_came_from(reader):
+    frame, labels = lane_frame(["vn1", "cn1"], seed=8)
+    plates, detections = reader.read_detected(frame)
+    assert sorted(p.text for p in plates) == sorted(labels) == sorted(p.text for p in reader.read(frame))
+    assert detections == reader.detector.detect(frame)
+    assert all(any(p.box == d.box for d in detections) for p in plates)
+
+
+@needs_fonts
 def test_reads_ir_grey_frame(reader):
     frame, labels = lane_frame(["vn1"], seed=21, grey=True)
     assert [r.text for r in reader.read(frame)] == labels
