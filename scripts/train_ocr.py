@@ -189,7 +189,7 @@ class Teacher:
         return self.weight * kl.mean()
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", type=Path, default=Path("/work/cache/anpr/ocr"))
     ap.add_argument("--ckpt", type=Path, default=Path("/work/cache/anpr/ocr_ckpt"))
@@ -208,7 +208,11 @@ def main() -> None:
     ap.add_argument("--channels", help="backbone channels of a new run, e.g. 24,48,64,64,96")
     ap.add_argument("--freeze-bn", action="store_true",
                     help="keep every BatchNorm's statistics and affine fixed (fine-tuning)")
-    args = ap.parse_args()
+    return ap.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     args.ckpt.mkdir(parents=True, exist_ok=True)

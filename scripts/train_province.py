@@ -58,7 +58,7 @@ def evaluate(model: ProvinceNet, images: np.ndarray, targets: torch.Tensor) -> f
     return float((pred == targets[keep]).float().mean())
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", type=Path, required=True)
     ap.add_argument("--ckpt", type=Path, required=True)
@@ -72,7 +72,11 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--max-shards", type=int, default=40)
     ap.add_argument("--val-every", type=int, default=500)
-    args = ap.parse_args()
+    return ap.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     args.ckpt.mkdir(parents=True, exist_ok=True)

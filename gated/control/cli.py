@@ -146,6 +146,18 @@ def build_parser() -> argparse.ArgumentParser:
     for sp in (op, md):
         sp.add_argument("--operator", required=True, help="who does this (your login name)")
         sp.add_argument("--reason", required=True, help="why (kept in the audit log)")
+    add_passes_and_config_commands(sub, common)  # gatectl passes lookup, gatectl config check
+    add_io_commands(sub, parents=[common])  # gatectl io [show|pulse]
+    add_qr_commands(sub)  # gatectl qr FILE..., gatectl pass verify|mint|keygen
+    add_anpr_command(sub)  # gatectl anpr FILE... | --camera NAME
+    add_selftest_command(sub, [common])  # gatectl selftest
+    add_snapshot_command(sub, [common])  # gatectl snapshot CAMERA
+    add_logs_command(sub, [common])  # gatectl logs
+    add_missing_examples(p)
+    return p
+
+
+def add_passes_and_config_commands(sub, common: argparse.ArgumentParser) -> None:
     ps = sub.add_parser("passes", help="synced passes", parents=[common])
     ps_sub = ps.add_subparsers(dest="passes_command", required=True, metavar="SUBCOMMAND")
     lk = ps_sub.add_parser("lookup", help="passes matching a plate, and the decision now",
@@ -159,14 +171,6 @@ def build_parser() -> argparse.ArgumentParser:
                            epilog="example: gatectl config check /etc/gated/lane.toml")
     ck.add_argument("files", nargs="+")
     ck.set_defaults(fn=cmd_config_check, offline=True)
-    add_io_commands(sub, parents=[common])  # gatectl io [show|pulse]
-    add_qr_commands(sub)  # gatectl qr FILE..., gatectl pass verify|mint|keygen
-    add_anpr_command(sub)  # gatectl anpr FILE... | --camera NAME
-    add_selftest_command(sub, [common])  # gatectl selftest
-    add_snapshot_command(sub, [common])  # gatectl snapshot CAMERA
-    add_logs_command(sub, [common])  # gatectl logs
-    add_missing_examples(p)
-    return p
 
 
 def _socket_path(args) -> str:
