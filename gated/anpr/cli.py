@@ -116,19 +116,21 @@ def cmd_anpr(args: argparse.Namespace) -> int:
         print("gatectl anpr: give image files, --camera NAME or --url URL", file=sys.stderr)
         return 2
     try:
-        config, url = ReaderConfig(), args.url
+        url, config = args.url, camera_config(False)  # a live frame is read as a lane camera reads it
         if args.camera and not url:  # a configured camera: its url and its reader settings
             cam = camera_section(args.camera, getattr(args, "config", None))
             url, config = cam.url, camera_config(cam.close_up_pass)
-        reader = AnprReader(config=config)
         status = 0
-        for path in args.files:
-            result = read_file(reader, path, args.crop)
-            status = 1 if "error" in result else status
-            print(json.dumps(result, ensure_ascii=False), flush=True)
+        if args.files:
+            files = AnprReader(config=ReaderConfig())  # a file may be a plate crop
+            for path in args.files:
+                result = read_file(files, path, args.crop)
+                status = 1 if "error" in result else status
+                print(json.dumps(result, ensure_ascii=False), flush=True)
         if url:
             frame = grab_frame(url)
-            print(json.dumps({"camera": args.camera or url, "plates": plates_json(reader.read(frame))},
+            plates = AnprReader(config=config).read(frame)
+            print(json.dumps({"camera": args.camera or url, "plates": plates_json(plates)},
                              ensure_ascii=False), flush=True)
         return status
     except ConfigProblem as exc:

@@ -85,7 +85,7 @@ class AnprReader:
         return self.read_detected(image)[0]
 
     def read_detected(self, image: np.ndarray) -> tuple[list[PlateRead], list[Detection]]:
-        """``read``, and the detector's boxes it read from (for an evaluation that scores both)."""
+        """``read``, and every box the detector found (for an evaluation that scores both)."""
         image = as_bgr(image)
         h, w = image.shape[:2]
         detections = self.detector.detect(image)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 import sys
 
@@ -10,6 +11,7 @@ import cv2
 import pytest
 
 from gated.anpr.cli import main
+from scripts.anpr import plate_render, plate_text
 from scripts.anpr.rtsp_peer import RtspServer, gstreamer_available, write_frames
 from tests.anpr.conftest import needs_fonts
 from tests.anpr.helpers import lane_frame
@@ -72,13 +74,23 @@ def test_camera_from_config(tmp_path, capsys):
 
 @needs_fonts
 @pytest.mark.skipif(not gstreamer_available(), reason="GStreamer RTSP server not installed")
-def test_live_frame_from_rtsp_url(tmp_path, capsys):
+def test_live_frame_from_rtsp_url_or_configured_camera_beside_files(tmp_path, capsys):
     frame, labels = lane_frame(["vn1"], seed=33)
     pattern = write_frames(tmp_path / "f", [cv2.resize(frame, (1280, 720))] * 10)
+    crop_text = plate_text.sample(random.Random(5), "vn2moto")
+    crop = tmp_path / "crop.png"
+    cv2.imwrite(str(crop), plate_render.render(crop_text, random.Random(5), scale=1.0))
+    cfg = tmp_path / "lane.toml"
     with RtspServer(pattern) as srv:
         code, lines, _ = run(capsys, "--url", srv.url)
+        cfg.write_text('[lane]\nsite = "huu-nghi"\nid = "in-01"\ndirection = "in"\n'
+                       f'[[cameras]]\nname = "front"\ndriver = "rtsp"\nurl = "{srv.url}"\n')
+        code2, lines2, _ = run(capsys, str(crop), "--camera", "front", "--config", str(cfg))
     assert code == 0 and lines[0]["camera"] == srv.url
     assert [p["text"] for p in lines[0]["plates"]] == labels
+    # files beside a camera are still read as files (a crop: the whole image), the frame as the camera's
+    assert code2 == 0 and [p["text"] for p in lines2[0]["plates"]] == [crop_text.label]
+    assert lines2[1]["camera"] == "front" and [p["text"] for p in lines2[1]["plates"]] == labels
 
 
 @needs_fonts
