@@ -138,6 +138,7 @@ def io_rows(s: Sizes) -> list[Row]:
 
 # ------------------------------------------------------------------ events store
 SYNC_FIGURES = ["durable event inserts (synchronous=FULL, 1 per transaction)",
+                "durable events through the lane runtime, inputs queued (group commit)",
                 "backlog drain to mosquitto"]
 
 
@@ -147,9 +148,13 @@ def insert_rows(s: Sizes) -> list[Row]:
     with tempfile.TemporaryDirectory(prefix="bench-ins-") as d:
         fsyncs = bench_sync.fsyncs_per_s(Path(d))
         rate = bench_sync.bench_inserts(Path(d), s.inserts, 1)
-    return [Row(SYNC_FIGURES[0], {"value": rate}, "events/s", Target("value", ">=", 2000, "≥ 2,000/s"),
-                f"n={s.inserts}; disk {fsyncs:,.0f} fsyncs/s",
-                extra={"fsyncs_per_s": fsyncs})]
+        burst = bench_sync.bench_runtime(Path(d), s.inserts, bench_sync.MAX_BATCH)
+    target = Target("value", ">=", 2000, "≥ 2,000/s")
+    return [Row(SYNC_FIGURES[0], {"value": rate}, "events/s", target,
+                f"n={s.inserts}; disk {fsyncs:,.0f} fsyncs/s", extra={"fsyncs_per_s": fsyncs}),
+            Row(SYNC_FIGURES[1], {"value": burst["rate"]}, "events/s", target,
+                f"n={s.inserts} queued at once; {burst['commits']} transactions; an input waited"
+                f" p99 {burst['p99_ms']:,.0f} ms", extra=burst)]
 
 
 def drain_rows(s: Sizes) -> list[Row]:
@@ -166,7 +171,7 @@ def drain_rows(s: Sizes) -> list[Row]:
         os.chmod(d, 0o755)  # mosquitto runs as its own user when we are root
         res = asyncio.run(bench_sync.drain(Path(d), s.drain, None))
     lost = f", missing {len(res['missing'])}, duplicates {res['duplicates']}"
-    return [Row(SYNC_FIGURES[1], {"value": res["rate"]}, "events/s",
+    return [Row(SYNC_FIGURES[2], {"value": res["rate"]}, "events/s",
                 Target("value", ">=", 2500, "≥ 2,500/s (100,000 in ≤ 40 s)"),
                 f"{res['events']:,} in {res['drain_s']} s{lost}",
                 extra={k: v for k, v in res.items() if k != "missing"})]
@@ -213,8 +218,8 @@ class Bench:
 
 
 BENCHES = [Bench("anpr", ANPR_FIGURES, anpr_rows), Bench("qr", QR_FIGURES, qr_rows),
-           Bench("io", IO_FIGURES, io_rows), Bench("inserts", SYNC_FIGURES[:1], insert_rows),
-           Bench("drain", SYNC_FIGURES[1:], drain_rows),
+           Bench("io", IO_FIGURES, io_rows), Bench("inserts", SYNC_FIGURES[:2], insert_rows),
+           Bench("drain", SYNC_FIGURES[2:], drain_rows),
            Bench("daemon", DAEMON_FIGURES, daemon_rows)]
 
 
