@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from gated.core.timefmt import parse_offset
 from gated.devices.modbus.config import ModbusIoConfig
-from gated.devices.serial.config import SerialBoardConfig, SerialScannerConfig
+from gated.devices.serial.config import SerialBarrierConfig, SerialBoardConfig, SerialScannerConfig
 
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 
@@ -255,6 +255,7 @@ class LaneConfig(Section):
     log: LogSection = LogSection()
     io: IoSection = SimIoSection()
     board: BoardSection = SimBoardSection()
+    barrier: SerialBarrierConfig | None = None
     scanner: SerialScannerConfig | None = None
     cameras: list[CameraSection] = Field(default_factory=list)
     qr: QrSection = QrSection()
@@ -270,4 +271,19 @@ class LaneConfig(Section):
             raise ValueError(f"camera names must be unique: {', '.join(dupes)}")
         if self.qr.camera is not None and self.qr.camera not in names:
             raise ValueError(f"qr.camera {self.qr.camera!r} is not one of the [[cameras]]")
+        return self
+
+    @model_validator(mode="after")
+    def _serial_barrier_needs_real_io(self) -> LaneConfig:
+        if self.barrier is None:
+            return self
+        if isinstance(self.io, SimIoSection):
+            raise ValueError("[barrier] (a serial barrier controller) needs a real [io] module for "
+                             "the loops and limit switches: set [io] driver = \"modbus\"")
+        ports = {"board": getattr(self.board, "device", None),
+                 "scanner": self.scanner.device if self.scanner else None}
+        for section, device in ports.items():
+            if device == self.barrier.device:
+                raise ValueError(f"[barrier] device {device} is also [{section}]'s: one device per "
+                                 "serial port")
         return self

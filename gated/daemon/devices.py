@@ -102,7 +102,7 @@ def _io_module(cfg: LaneConfig) -> tuple[IoModule, float]:
     if isinstance(cfg.io, SimIoSection):
         return FakeIo("io"), cfg.io.poll_interval_s
     module = modbus.build(cfg.io)
-    return module, module.poll_interval_s
+    return serial.with_barrier(module, cfg.barrier), module.poll_interval_s
 
 
 def build_devices(cfg: LaneConfig, rt: LaneRuntime) -> Devices:

@@ -14,7 +14,7 @@ import time
 from dataclasses import asdict
 
 from gated.config.schema import SimIoSection
-from gated.devices import modbus
+from gated.devices import modbus, serial
 from gated.devices.fakes import FakeIo
 from gated.devices.interfaces import DeviceError, IoModule, LaneInputs
 from gated.devices.link import SAFE_OUTPUTS
@@ -43,8 +43,9 @@ def input_problem(inputs: LaneInputs) -> str | None:
 
 def module_for(ctx: Context) -> IoModule:
     io = ctx.cfg.io
-    return FakeIo(io.name if hasattr(io, "name") else "io") if isinstance(io, SimIoSection) \
-        else modbus.build(io)
+    if isinstance(io, SimIoSection):
+        return FakeIo(io.name if hasattr(io, "name") else "io")
+    return serial.with_barrier(modbus.build(io), ctx.cfg.barrier)
 
 
 def target_of(module: IoModule) -> str:
@@ -79,8 +80,10 @@ async def _connect_and_read(module: IoModule, emit: Emit) -> LaneInputs | None:
     try:
         await module.connect()
     except DeviceError as exc:
-        await emit(failed(C, name, "connect", "check the module's power, its cable or network "
-                          "address, and [io] host/port/device", "no connection", detail=str(exc)))
+        remedy = ("check the barrier controller's power and cable, and [barrier] device/baudrate/"
+                  "address" if str(exc).startswith("barrier controller") else
+                  "check the module's power, its cable or network address, and [io] host/port/device")
+        await emit(failed(C, name, "connect", remedy, "no connection", detail=str(exc)))
         await emit(skipped(C, name, "inputs", "fix the connection first"))
         return None
     ms = (time.monotonic() - t0) * 1000

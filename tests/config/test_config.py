@@ -33,7 +33,7 @@ def test_example_is_valid_and_documents_every_key():
     load_config(EXAMPLE)
     text = EXAMPLE.read_text()
     keys = set(re.findall(r"^\s*#?\s*([a-z_]+)\s*=", text, re.M))  # alternatives as comments
-    sections = set(re.findall(r"^\[+([a-z_.]+)\]+", text, re.M))
+    sections = set(re.findall(r"^#?\s*\[+([a-z_.]+)\]+", text, re.M))  # optional ones commented
     for dotted in _fields(LaneConfig):
         leaf = dotted.rsplit(".", 1)[-1]
         assert leaf in keys or dotted in sections, f"{dotted} is not documented in {EXAMPLE.name}"
@@ -87,6 +87,26 @@ def test_cross_field_rules(tmp_path):
     assert "lane.site: site must match" in res.stdout
     assert "timing: tailgate_gap_s must not exceed clear_delay_s" in res.stdout
     assert "cameras[0]: url is required" in res.stdout
+
+
+def test_serial_barrier_rules(tmp_path):
+    """A serial barrier controller needs a real I/O module (loops, limits) and its own port."""
+    lane = '[lane]\nsite = "huu-nghi"\nid = "in-01"\ndirection = "in"\n'
+    barrier = '[barrier]\ndriver = "serial"\ndevice = "/dev/ttyUSB1"\n'
+    io = '[io]\ndriver = "modbus"\nprofile = "relay-8x8"\ntransport = "tcp"\nhost = "10.0.0.2"\n'
+    sim = tmp_path / "sim.toml"
+    sim.write_text(lane + barrier)
+    res = _run("gated.control.cli", "config", "check", str(sim))
+    assert res.returncode == 2 and "[barrier] (a serial barrier controller) needs a real [io]" in res.stdout
+    shared = tmp_path / "shared.toml"
+    shared.write_text(lane + io + '[board]\ndriver = "serial"\ndevice = "/dev/ttyUSB1"\n' + barrier)
+    res = _run("gated.control.cli", "config", "check", str(shared))
+    assert res.returncode == 2 and "[barrier] device /dev/ttyUSB1 is also [board]'s" in res.stdout
+    slow = tmp_path / "slow.toml"
+    slow.write_text(lane + io + barrier + "timeout_ms = 400\n")
+    res = _run("gated.control.cli", "config", "check", str(slow))
+    assert res.returncode == 2 and f"{slow}: barrier: " in res.stdout and "within 1000 ms" in res.stdout
+    assert "Traceback" not in res.stdout + res.stderr
 
 
 def test_secrets_from_credentials_then_env(tmp_path, monkeypatch):

@@ -111,3 +111,41 @@ def test_gatectl_io_show_and_pulse_rules(rig):
     assert done.returncode == 0, done.stderr
     io.wait_event(lambda e: e.get("event") == "output" and e.get("name") == "barrier_open"
                   and e.get("value") is True, start=mark)
+
+
+def test_barrier_on_a_serial_controller(tmp_path):
+    """[barrier] driver = "serial": an operator's open reaches the controller as ``B O`` (not
+    the module's contacts), green follows the open limit switch, the close after the vehicle
+    has cleared is ``B C``; a silent controller is an ``io`` fault naming it."""
+    port = free_port()
+    io = modbus_peer(tmp_path, "relay-8x8", tcp_port=port)
+    board_pty, scan_pty, ctl_pty = (PtyPair(tmp_path, n) for n in ("board", "scan", "ctl"))
+    peers = [serial_peer(tmp_path, pty.b, f"{n}-peer") for n, pty in
+             (("board", board_pty), ("scanner", scan_pty), ("ctl", ctl_pty))]
+    ctl = peers[2]
+    extra = f'[barrier]\ndriver = "serial"\ndevice = "{ctl_pty.a}"\n'
+    cfg = write_config(tmp_path, HARDWARE.format(port=port, board=board_pty.a,
+                                                 scanner=scan_pty.a) + extra, sim=False)
+    g = Gated(cfg).start()
+    try:
+        g.wait_for(lambda: g.client().call("status")["inputs"], what="inputs read over Modbus")
+        io.request({"op": "set", "inputs": {"presence": True}})
+        g.wait_event("passage.decided", timeout=20)  # no camera, no QR: a manual decision
+        assert gatectl("open", "--operator", "tran.thi.b", "--reason", "checked papers",
+                       "--socket", str(g.socket)).returncode == 0
+        ctl.wait_event(lambda e: e.get("cmd") == "B" and e.get("data") == "O")
+        io.request({"op": "barrier", "position": "open"})  # the controller raised the boom
+        io.wait_event(lambda e: e.get("name") == "green" and e.get("value") is True)
+        io.request({"op": "set", "inputs": {"presence": False, "safety": True}})
+        time.sleep(0.5)
+        io.request({"op": "set", "inputs": {"safety": False}})
+        ctl.wait_event(lambda e: e.get("cmd") == "B" and e.get("data") == "C", timeout=20)
+        assert not any(e.get("event") == "output" and e.get("name", "").startswith("barrier")
+                       and e.get("value") for e in io.events)
+        ctl.request({"op": "mode", "mode": "silent"})
+        fault = g.wait_event("device.fault", device="io")
+        assert "barrier controller barrier" in fault["reason"]
+    finally:
+        g.stop()
+        for p in (*peers, io, board_pty, scan_pty, ctl_pty):
+            p.stop()

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from gated.devices.interfaces import LaneInputs
 from gated.devices.link import Backoff, Health, HealthReporter, IoLink
 from gated.devices.modbus import ModbusIoConfig, build
+from gated.devices.serial import SerialBarrierConfig, with_barrier
 from scripts.peers.processes import WAIT_S
 
 FAST = Backoff(0.1, 2.0, 1.0)  # tests wait for recovery: keep the backoff short
@@ -64,10 +65,12 @@ def modbus_cfg(**kw) -> ModbusIoConfig:
 
 
 @contextlib.asynccontextmanager
-async def running_link(cfg: ModbusIoConfig, backoff: Backoff = FAST):
-    """Start an IoLink over the real driver for ``cfg``; yields (link, seen)."""
+async def running_link(cfg: ModbusIoConfig, backoff: Backoff = FAST,
+                       barrier: SerialBarrierConfig | None = None):
+    """Start an IoLink over the real driver for ``cfg`` (and the ``barrier`` controller if
+    given, as the daemon does); yields (link, seen)."""
     seen = Seen()
-    module = build(cfg)
+    module = with_barrier(build(cfg), barrier)
     reporter = HealthReporter(Health(cfg.name, "io"), seen.on_fault, seen.on_recovered)
     link = IoLink(module, reporter, seen.on_inputs, poll_interval_s=module.poll_interval_s,
                   backoff=backoff)

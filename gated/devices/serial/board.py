@@ -1,4 +1,5 @@
-"""The serial message board (and barrier controller) driver: request, ACK, retry."""
+"""Devices speaking drivers/serial-board-protocol.md: request, ACK, retry (``SerialRequester``);
+the message board on top of it (``SerialBoard``). The barrier controller: ``barrier.py``."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import structlog
 
 from gated.devices.interfaces import DeviceError
 from gated.devices.serial import framing as f
-from gated.devices.serial.config import SerialBoardConfig
+from gated.devices.serial.config import SerialBoardConfig, SerialRequestConfig
 from gated.devices.serial.port import SerialPort
 from gated.devices.serial.rejected import Rejected
 
@@ -28,10 +29,13 @@ def fit_text(text: str, max_bytes: int) -> bytes:
     return data[:max_bytes].decode("utf-8", errors="ignore").encode("utf-8")
 
 
-class SerialBoard:
-    """A :class:`~gated.devices.interfaces.MessageBoard` on a serial line."""
+class SerialRequester:
+    """One device on a serial line: opened and pinged by :meth:`connect`, then requests.
+    ``kind`` prefixes its log events (``board.retry``, ``barrier_ctl.rejected``, ...)."""
 
-    def __init__(self, cfg: SerialBoardConfig, port: SerialPort | None = None) -> None:
+    kind = "serial"
+
+    def __init__(self, cfg: SerialRequestConfig, port: SerialPort | None = None) -> None:
         self.name = cfg.name
         self.cfg = cfg
         self.keepalive_s = cfg.keepalive_ms / 1000
@@ -44,25 +48,23 @@ class SerialBoard:
         await self.port.open()
         self._decoder.flush()
         await self.ping()
-        log.info("board.connected", device=self.name, port=self.cfg.device)
+        log.info(f"{self.kind}.connected", device=self.name, port=self.cfg.device)
 
     async def close(self) -> None:
         self.port.close()
-
-    async def show(self, text: str) -> None:
-        await self.request(f.CMD_TEXT, fit_text(text, self.cfg.max_text_bytes))
 
     async def ping(self) -> bytes:
         """Status bytes of the board; raises when it does not answer."""
         return await self.request(f.CMD_PING)
 
-    async def request(self, cmd: int, data: bytes = b"") -> bytes:
+    async def request(self, cmd: int, data: bytes = b"", tries: int | None = None) -> bytes:
         """Send one command and wait for its ACK (resending on silence, garbage or a
-        retryable NAK); returns the ACK's data."""
+        retryable NAK, ``1 + retries`` tries unless ``tries`` says); returns the ACK's data."""
         self._seq = (self._seq + 1) & 0xFF
         frame = f.encode(f.Frame(self.cfg.address, self._seq, cmd, data))
         reason = "no reply"
-        for attempt in range(1 + self.cfg.retries):
+        tries = 1 + self.cfg.retries if tries is None else tries
+        for attempt in range(tries):
             self._reject(self._decoder.flush())
             self.port.discard_input()
             await self.port.write(frame)
@@ -71,8 +73,8 @@ class SerialBoard:
                 return reply.data
             if reply is not None and reply.data[:1] and reply.data[0] not in f.RETRYABLE_NAKS:
                 raise BoardRefused(f"{chr(cmd)} refused: {reason}")
-            log.info("board.retry", device=self.name, attempt=attempt + 1, reason=reason)
-        raise self._fail(f"{chr(cmd)}: {reason} after {1 + self.cfg.retries} tries")
+            log.info(f"{self.kind}.retry", device=self.name, attempt=attempt + 1, reason=reason)
+        raise self._fail(f"{chr(cmd)}: {reason} after {tries} tries")
 
     async def _await_reply(self, seq: int) -> tuple[f.Frame | None, str]:
         loop_time = asyncio.get_running_loop().time
@@ -96,8 +98,18 @@ class SerialBoard:
 
     def _reject(self, item: Rejected | None) -> None:
         if item is not None:
-            log.warning("board.rejected", device=self.name, **item.log_fields())
+            log.warning(f"{self.kind}.rejected", device=self.name, **item.log_fields())
 
     def _fail(self, reason: str) -> DeviceError:
-        log.warning("board.failed", device=self.name, reason=reason)
+        log.warning(f"{self.kind}.failed", device=self.name, reason=reason)
         return DeviceError(reason)
+
+
+class SerialBoard(SerialRequester):
+    """A :class:`~gated.devices.interfaces.MessageBoard` on a serial line."""
+
+    kind = "board"
+    cfg: SerialBoardConfig
+
+    async def show(self, text: str) -> None:
+        await self.request(f.CMD_TEXT, fit_text(text, self.cfg.max_text_bytes))

@@ -1,4 +1,4 @@
-"""The ``[board]`` and ``[scanner]`` sections of a lane config for serial devices."""
+"""The ``[board]``, ``[barrier]`` and ``[scanner]`` sections of a lane config for serial devices."""
 
 from __future__ import annotations
 
@@ -20,27 +20,39 @@ class SerialLine(BaseModel):
     bytesize: Literal[7, 8] = Field(default=8, description="data bits")
 
 
-class SerialBoardConfig(SerialLine):
-    """A message board or barrier controller speaking drivers/serial-board-protocol.md."""
+class SerialRequestConfig(SerialLine):
+    """A device speaking drivers/serial-board-protocol.md: request, ACK/NAK, retry, ping."""
 
     name: str = Field(default="board", min_length=1, max_length=32, description="device name in logs")
     address: int = Field(default=1, ge=0, le=255, description="device address on the line")
     timeout_ms: int = Field(default=150, ge=20, le=2000, description="wait for ACK/NAK per try")
     retries: int = Field(default=2, ge=0, le=5, description="resends after a missing or NAKed reply")
     keepalive_ms: int = Field(
-        default=250, ge=50, le=1000, description="ping period when idle (detects a silent board)"
+        default=250, ge=50, le=1000, description="ping period when idle (detects a silent device)"
     )
-    max_text_bytes: int = Field(default=120, ge=8, le=200, description="longest text the board takes")
 
     @model_validator(mode="after")
-    def _fault_within_one_second(self) -> SerialBoardConfig:
+    def _fault_within_one_second(self) -> SerialRequestConfig:
         worst = self.keepalive_ms + (1 + self.retries) * self.timeout_ms
         if worst > 1000:
             raise ValueError(
-                f"keepalive_ms + (1 + retries) * timeout_ms = {worst} ms: a silent board must "
+                f"keepalive_ms + (1 + retries) * timeout_ms = {worst} ms: a silent device must "
                 "be reported within 1000 ms (safety rule 3)"
             )
         return self
+
+
+class SerialBoardConfig(SerialRequestConfig):
+    """An LED message board."""
+
+    max_text_bytes: int = Field(default=120, ge=8, le=200, description="longest text the board takes")
+
+
+class SerialBarrierConfig(SerialRequestConfig):
+    """A barrier controller commanded over its serial port (the ``B`` command) instead of
+    through the I/O module's barrier contacts."""
+
+    name: str = Field(default="barrier", min_length=1, max_length=32, description="device name in logs")
 
 
 class SerialScannerConfig(SerialLine):

@@ -1,4 +1,5 @@
-"""A scripted serial device on a pty: a message board that ACKs, or a scanner that types.
+"""A scripted serial device on a pty: a message board or barrier controller that ACKs, or a
+scanner that types.
 
 For tests and demos, never for production. It answers the board protocol
 (``drivers/serial-board-protocol.md``) on ``--port`` and reports every frame; it can
@@ -9,6 +10,7 @@ Control: JSON lines on stdin, replies and events as JSON lines on stdout::
     {"op": "mode", "mode": "silent"}   normal | silent | garbage | bad_crc | wrong_seq | nak_busy | nak_bad_data
     {"op": "send", "hex": "41420d"}    writes bytes to the port
     events: {"event": "ready"}, {"event": "frame", "cmd": "T", "text": ..., "t": ...},
+            {"event": "frame", "cmd": "B", "data": "O", ...} (a barrier command),
             {"event": "rejected", "reason": ...}
 
     python -m gated.devices.serial.peer --port /tmp/pty-b
@@ -67,8 +69,8 @@ class BoardPeer:
 
     async def _answer(self, frame: f.Frame) -> None:
         event = {"event": "frame", "cmd": chr(frame.cmd), "seq": frame.seq, "t": time.monotonic()}
-        if frame.cmd == f.CMD_TEXT:
-            event["text"] = frame.data.decode("utf-8", errors="replace")
+        if frame.cmd in (f.CMD_TEXT, f.CMD_BARRIER):
+            event["text" if frame.cmd == f.CMD_TEXT else "data"] = frame.data.decode("utf-8", errors="replace")
         emit(event)
         if out := reply_for(frame, self.mode):
             await self.port.write(out)
