@@ -214,3 +214,23 @@ def _io_detail(g: Gated) -> str:
     daemon has found the frozen module and given up on it."""
     devices = g.client().call("status")["devices"]
     return next((d for d in devices if d["name"] == "io"), {"detail": ""})["detail"]
+
+
+def test_standalone_io_check_covers_a_serial_barrier_controller(tmp_path, tcp_lane, pty_pair, stop_later):
+    """[barrier] driver = "serial": the I/O check connects to the module and pings the
+    controller; a silent controller fails the check with a remedy naming [barrier]."""
+    _, io_port = tcp_lane
+    ctl = serial_peer(tmp_path, pty_pair.b, "barrier-peer")
+    stop_later(ctl)
+    cfg = write_config(tmp_path, f'[io]\ndriver = "modbus"\nprofile = "relay-8x8"\ntransport = "tcp"\n'
+                       f'host = "127.0.0.1"\nport = {io_port}\n[board]\ndriver = "none"\n'
+                       f'[barrier]\ndriver = "serial"\ndevice = "{pty_pair.a}"\n', sim=False)
+    _, report, _ = run_selftest(cfg, "--only", "io")
+    connect = steps(report)[("io", "io", "connect")]
+    assert connect["status"] == "pass" and f"barrier controller on {pty_pair.a}" in connect["detail"]
+    ctl.request({"op": "mode", "mode": "silent"})
+    rc, report, _ = run_selftest(cfg, "--only", "io")
+    connect = steps(report)[("io", "io", "connect")]
+    assert rc != 0 and connect["status"] == "fail"
+    assert "barrier controller barrier does not answer" in connect["detail"]
+    assert "[barrier] device/baudrate/address" in connect["remedy"]

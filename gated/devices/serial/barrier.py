@@ -69,7 +69,7 @@ class SerialBarrierIo:
     async def read_inputs(self) -> LaneInputs:
         inputs = await self.io.read_inputs()
         if time.monotonic() - self._contact >= self.controller.keepalive_s:
-            await self._call(self.controller.request(f.CMD_PING, tries=1), "does not answer")
+            await self._call(self.controller.ping(tries=1), "does not answer")
         return inputs
 
     async def write_outputs(self, outputs: LaneOutputs) -> None:

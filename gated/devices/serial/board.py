@@ -53,9 +53,9 @@ class SerialRequester:
     async def close(self) -> None:
         self.port.close()
 
-    async def ping(self) -> bytes:
-        """Status bytes of the board; raises when it does not answer."""
-        return await self.request(f.CMD_PING)
+    async def ping(self, tries: int | None = None) -> bytes:
+        """Status bytes of the device; raises when it does not answer."""
+        return await self.request(f.CMD_PING, tries=tries)
 
     async def request(self, cmd: int, data: bytes = b"", tries: int | None = None) -> bytes:
         """Send one command and wait for its ACK (resending on silence, garbage or a
