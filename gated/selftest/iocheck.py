@@ -19,6 +19,7 @@ from gated.devices.fakes import FakeIo
 from gated.devices.interfaces import DeviceError, IoModule, LaneInputs
 from gated.devices.link import SAFE_OUTPUTS
 from gated.devices.modbus import ProfileError
+from gated.devices.serial.barrier import ControllerError
 from gated.selftest import actuate
 from gated.selftest.context import Context, Emit
 from gated.selftest.report import failed, passed, skipped, warned
@@ -81,7 +82,7 @@ async def _connect_and_read(module: IoModule, emit: Emit) -> LaneInputs | None:
         await module.connect()
     except DeviceError as exc:
         remedy = ("check the barrier controller's power and cable, and [barrier] device/baudrate/"
-                  "address" if str(exc).startswith("barrier controller") else
+                  "address" if isinstance(exc, ControllerError) else
                   "check the module's power, its cable or network address, and [io] host/port/device")
         await emit(failed(C, name, "connect", remedy, "no connection", detail=str(exc)))
         await emit(skipped(C, name, "inputs", "fix the connection first"))

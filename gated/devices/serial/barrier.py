@@ -35,6 +35,10 @@ log = structlog.get_logger()
 COMMANDS = {"open": b"O", "close": b"C"}
 
 
+class ControllerError(DeviceError):
+    """The barrier controller, not the I/O module, failed (its remedy differs)."""
+
+
 class SerialBarrier(SerialRequester):
     """The barrier controller on its serial line."""
 
@@ -95,5 +99,5 @@ class SerialBarrierIo:
             await request
         except DeviceError as exc:
             self._failed = self._failed or fatal
-            raise DeviceError(f"barrier controller {self.controller.name} {what}: {exc}") from None
+            raise ControllerError(f"barrier controller {self.controller.name} {what}: {exc}") from None
         self._contact = time.monotonic()
