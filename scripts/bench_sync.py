@@ -38,8 +38,8 @@ import structlog
 from gated.core.ids import uuid7
 from gated.core.lane.model import DeviceDown, DeviceUp, EventDraft, LaneParams
 from gated.core.passes import PassBook
-from gated.daemon.runtime import MAX_BATCH, LaneRuntime
 from gated.core.timefmt import rfc3339
+from gated.daemon.runtime import MAX_BATCH, LaneRuntime
 from gated.store import AsyncStore, Store
 from gated.sync.client import Settings
 from gated.sync.cmdexec import Lane

@@ -69,8 +69,10 @@ class BoardPeer:
 
     async def _answer(self, frame: f.Frame) -> None:
         event = {"event": "frame", "cmd": chr(frame.cmd), "seq": frame.seq, "t": time.monotonic()}
-        if frame.cmd in (f.CMD_TEXT, f.CMD_BARRIER):
-            event["text" if frame.cmd == f.CMD_TEXT else "data"] = frame.data.decode("utf-8", errors="replace")
+        if frame.cmd == f.CMD_TEXT:
+            event["text"] = frame.data.decode("utf-8", errors="replace")
+        elif frame.cmd == f.CMD_BARRIER:
+            event["data"] = frame.data.decode("ascii", errors="replace")
         emit(event)
         if out := reply_for(frame, self.mode):
             await self.port.write(out)
