@@ -142,8 +142,11 @@ def test_barrier_on_a_serial_controller(tmp_path):
         ctl.wait_event(lambda e: e.get("cmd") == "B" and e.get("data") == "C", timeout=20)
         assert not any(e.get("event") == "output" and e.get("name", "").startswith("barrier")
                        and e.get("value") for e in io.events)
+        before = max(e["seq"] for e in g.events())  # a loaded machine may have had an io fault already
         ctl.request({"op": "mode", "mode": "silent"})
-        fault = g.wait_event("device.fault", device="io")
+        fault = g.wait_for(lambda: next((e for e in g.events() if e["seq"] > before and e["type"] ==
+                                         "device.fault" and e.get("device") == "io"), None),
+                           what="io fault after the controller went silent")
         assert "barrier controller barrier" in fault["reason"]
     finally:
         g.stop()
